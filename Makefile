@@ -1,0 +1,139 @@
+# menjin — build, test and run.
+#
+#   make deps           install every Debian package the build and tests need
+#   make                build menjin-fp, menjin-fpctl, menjind, unit tests
+#   make test           deps + build + unit tests + golden pcap + lab tests
+#   make test SANITIZE=1  the same under ASan + UBSan
+#   make fuzz           build the libFuzzer targets (clang)
+#   make run            start the simulated office (network namespaces)
+#
+# Sources are found by convention, so adding a file needs no Makefile edit:
+#   dataplane/*.c     -> build/libfp.a   (main.c and fpctl.c are programs)
+#   controlplane/*.c  -> build/libcp.a   (main.c is the program)
+#   tests/unit/X_test.c -> build/tests/X_test, linked with both libraries
+#   tests/fuzz/X_fuzz.c -> build/fuzz/X_fuzz, built with clang
+
+BUILD      ?= build
+CC         ?= gcc
+SANITIZE   ?= 0
+PKGS       := libdpdk libpcap libnl-3.0 libconfig sqlite3 libevent jansson openssl cmocka
+
+ifeq ($(SANITIZE),1)
+BUILD      := build-san
+SANFLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -fno-strict-aliasing -Idataplane -Icontrolplane -Imgmt \
+            $(PKG_CFLAGS) $(SANFLAGS)
+LDFLAGS  += $(SANFLAGS)
+LDLIBS   := $(PKG_LIBS) -lpthread -lm
+
+FP_MAINS := dataplane/main.c dataplane/fpctl.c
+CP_MAINS := controlplane/main.c
+FP_SRCS  := $(filter-out $(FP_MAINS),$(wildcard dataplane/*.c))
+CP_SRCS  := $(filter-out $(CP_MAINS),$(wildcard controlplane/*.c))
+FP_OBJS  := $(FP_SRCS:%.c=$(BUILD)/%.o)
+CP_OBJS  := $(CP_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/*_test.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/*_fuzz.c)
+
+PROGS := $(BUILD)/menjin-fp $(BUILD)/menjin-fpctl
+ifneq ($(wildcard controlplane/main.c),)
+PROGS += $(BUILD)/menjind
+endif
+ifneq ($(wildcard mgmt/cli.c),)
+PROGS += $(BUILD)/menjin-cli
+endif
+
+.PHONY: all deps test unit golden lab fuzz fuzz-run bench run stop clean check-deps
+all: $(PROGS) $(UNIT_BINS)
+
+$(BUILD)/%.o: %.c $(wildcard dataplane/*.h controlplane/*.h mgmt/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libfp.a: $(FP_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libcp.a: $(CP_OBJS) $(BUILD)/dataplane/fpmsg.o
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/menjin-fp: $(BUILD)/dataplane/main.o $(BUILD)/libfp.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/menjin-fpctl: $(BUILD)/dataplane/fpctl.o $(BUILD)/libfp.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/menjind: $(BUILD)/controlplane/main.o $(BUILD)/libcp.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/menjin-cli: $(wildcard mgmt/*.c) $(BUILD)/libcp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(wildcard mgmt/*.c) $(BUILD)/libcp.a $(LDLIBS) -ledit
+
+$(BUILD)/tests/%_test: tests/unit/%_test.c $(BUILD)/libfp.a $(BUILD)/libcp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcp.a $(BUILD)/libfp.a $(LDLIBS)
+
+# Install every package the build, the tests and `make run` need. Idempotent:
+# apt-get is only called when a package is missing.
+DEB_PKGS := build-essential pkg-config clang llvm libclang-rt-14-dev \
+            libdpdk-dev dpdk dpdk-dev libpcap-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev \
+            libssl-dev libconfig-dev libcmocka-dev libevent-dev libjansson-dev libsqlite3-dev \
+            sqlite3 libedit-dev libldap2-dev libxml2-dev libcurl4-openssl-dev \
+            iproute2 iputils-ping netcat-openbsd tcpdump tshark python3 python3-scapy \
+            isc-dhcp-client procps psmisc socat
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$(echo $$missing | tr '\n' ' ')"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
+	else echo "deps: all installed"; fi
+
+test: deps
+	$(MAKE) all
+	$(MAKE) fuzz
+	bash tests/run.sh $(BUILD)
+
+unit: all
+	bash tests/run.sh $(BUILD) unit
+
+golden: all
+	bash tests/run.sh $(BUILD) golden
+
+lab: all
+	bash tests/run.sh $(BUILD) lab
+
+# libFuzzer targets: the parsers compiled again with clang and the fuzzer runtime.
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+               -Idataplane -Icontrolplane $(PKG_CFLAGS)
+fuzz: deps
+	@mkdir -p build-fuzz
+	@set -e; for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
+	  srcs=$$(sed -n 's/^ \* fuzz-sources: //p' $$f); \
+	  echo "  FUZZ $$n"; \
+	  clang $(FUZZ_CFLAGS) -o build-fuzz/$$n $$f $$srcs $(PKG_LIBS) -lpthread -lm; done
+
+fuzz-run: fuzz
+	bash tests/run.sh build-fuzz fuzz
+
+bench: deps all
+	bash tests/bench/run.sh $(BUILD)
+
+run: deps all
+	bash tests/lab/office.sh start $(BUILD)
+
+stop:
+	bash tests/lab/office.sh stop $(BUILD)
+
+clean:
+	rm -rf build build-san build-fuzz
