@@ -228,4 +228,27 @@ const char *fpmsg_type_name(int type);
 int fpmsg_mac_parse(const char *s, uint8_t mac[6]);      /* "aa:bb:cc:dd:ee:ff" */
 void fpmsg_mac_format(const uint8_t mac[6], char out[18]);
 
+/* Limits of the string attributes, in payload bytes including the NUL; the
+ * policies refuse longer strings and strings without a NUL at their end. */
+#define FPMSG_NAME_MAX       64      /* FPA_CLIENT, FPA_PORTI_NAME */
+#define FPMSG_TEXT_MAX       1024    /* FPA_ERR_MSG, FPA_EVENT_TEXT, FPA_FILTER */
+#define FPMSG_PATH_MAX       4096    /* FPA_PATH */
+#define FPMSG_CTR_NAME_MAX   128     /* FPA_CTR_NAME */
+
+/* Counter carried by FPA_COUNTER nests (STATS answers); NAME is required. */
+int fpmsg_get_counter(struct nlattr *nest, char name[FPMSG_CTR_NAME_MAX], uint64_t *value,
+		      char *errbuf, size_t errlen);
+
+/* Port description carried by FPA_PORT_INFO nests (HELLO answers). */
+struct fpmsg_port_info {
+	uint16_t index;
+	char     name[FPMSG_NAME_MAX];
+	uint8_t  role;          /* 0 lan, 1 uplink */
+	uint8_t  mac[6];
+	uint8_t  link;          /* 1 up */
+};
+int fpmsg_put_port_info(struct nl_msg *msg, const struct fpmsg_port_info *p);
+/* Requires INDEX; role must be 0 or 1. */
+int fpmsg_get_port_info(struct nlattr *nest, struct fpmsg_port_info *p, char *errbuf, size_t errlen);
+
 #endif

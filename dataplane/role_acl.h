@@ -23,6 +23,10 @@ enum role_acl_result {
 	RACL_NO_ROLE = 2,
 };
 
+/* Most rules one build takes (all roles together): bounds build time and
+ * memory, and keeps rte_acl priorities (n - index) in range. */
+#define ROLE_ACL_MAX_RULES 65536
+
 struct role_acl_spec {
 	uint16_t role;
 	struct fpmsg_rule rule;
