@@ -90,7 +90,7 @@ DEB_PKGS := build-essential pkg-config clang llvm libclang-rt-14-dev \
             libssl-dev libconfig-dev libcmocka-dev libevent-dev libjansson-dev libsqlite3-dev \
             sqlite3 libedit-dev libldap2-dev libxml2-dev libcurl4-openssl-dev \
             iproute2 iputils-ping netcat-openbsd tcpdump tshark python3 python3-scapy \
-            isc-dhcp-client procps psmisc socat
+            isc-dhcp-client procps psmisc socat ethtool
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

@@ -1,4 +1,4 @@
-/* blocklist.h — threat-feed prefixes (rte_lpm for IPv4, rte_lpm6 for IPv6).
+/* blocklist.h — threat-feed prefixes (rte_fib for IPv4, rte_lpm6 + a /128 hash for IPv6).
  *
  * Built aside from the staged prefixes, swapped in by pointer, immutable once
  * built. The next hop of each route is the prefix's index + 1 in the build
@@ -11,6 +11,13 @@
 #include "fpmsg.h"
 
 struct blocklist;
+
+/* Memory bounds (a tbl8 group is 1 KiB). IPv4: one group per distinct /24
+ * holding a prefix longer than /24. IPv6: one group per distinct byte-aligned
+ * path node below /24 of prefixes /25../127 (/128 entries go to a hash). A
+ * build that needs more is refused with a message. */
+#define BLOCKLIST_MAX_TBL8_4  65536
+#define BLOCKLIST_MAX_TBL8_6  (1u << 19)
 
 /* Returns NULL with a message in errbuf. Duplicate prefixes are fine (the
  * last one's index wins). An empty list is valid. */
