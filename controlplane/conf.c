@@ -15,6 +15,7 @@
 
 #include "fpmsg.h"
 #include "log.h"
+#include "mac.h"
 
 struct loader {
 	const char *file;      /* for messages */
@@ -422,7 +423,7 @@ struct list_ctx {
 static int add_mac(struct loader *ld, const config_setting_t *s, const char *v, void *ctx)
 {
 	struct list_ctx *lc = ctx;
-	if (fpmsg_mac_parse_local(v, lc->m->macs[lc->m->nmacs]) < 0)
+	if (mac_parse(v, lc->m->macs[lc->m->nmacs]) < 0)
 		return fail(ld, s, "%s: '%s' is not a MAC address like aa:bb:cc:dd:ee:ff", lc->what, v);
 	lc->m->nmacs++;
 	return 0;
@@ -616,11 +617,11 @@ static int load_policy(struct loader *ld, config_t *cfg)
 			} else {
 				const struct role *role = conf_role_by_name(c, r->role);
 				if (role == NULL)
-					return fail(ld, role_s, "%s: unknown role '%s'", what, r->role);
+					return fail(ld, role_s ? role_s : rs, "%s: unknown role '%s'", what, r->role);
 				r->role_id = role->id;
 			}
 		} else if (r->role[0]) {
-			return fail(ld, role_s, "%s: a role only applies to verdict admit", what);
+			return fail(ld, role_s ? role_s : rs, "%s: a role only applies to verdict admit", what);
 		}
 
 		if ((rc = get_string(ld, rs, "reason", what, r->reason, sizeof(r->reason), "")) < 0)

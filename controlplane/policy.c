@@ -449,7 +449,7 @@ void policy_evaluate(const struct policy *p, const struct device_facts *f, struc
 		if (r->reason[0])
 			expand(p, r->reason, f, v, v->reason, sizeof(v->reason));
 		else
-			snprintf(v->reason, sizeof(v->reason), "%s", v->why);
+			snprintf(v->reason, sizeof(v->reason), "%.*s", (int)sizeof(v->reason) - 1, v->why);
 		v->expires = earliest(0, posture_expiry);
 		return;
 	}

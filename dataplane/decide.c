@@ -160,7 +160,9 @@ struct decision decide(const struct decide_input *in)
 
 	switch (in->state) {
 	case DEV_ADMITTED:
-		if (m->flags & (PKT_F_ARP | PKT_F_ND))
+		/* Address resolution and lease renewal keep an admitted PC on the
+		 * network whatever its role allows. */
+		if (m->flags & (PKT_F_ARP | PKT_F_ND | PKT_F_DHCP | PKT_F_DHCP6))
 			return forward(d);
 		if (!is_ip(m))
 			return forward(d);

@@ -1,6 +1,6 @@
 /* telemetry.c — the fast path's counters through DPDK telemetry, so that
  * `dpdk-telemetry.py` (and any telemetry client) can read them:
- *   /menjin/stats     every named counter
+ *   /menjin/stats     every named counter ('.' in names becomes '_')
  *   /menjin/ports     port names and roles
  */
 #include <rte_telemetry.h>
@@ -12,9 +12,16 @@
  * once before registration and only read afterwards. */
 static const struct fp *telemetry_fp;
 
+/* Telemetry dictionary keys allow letters, digits, '_' and '/' only. */
 static void add_counter(void *arg, const char *name, uint64_t value)
 {
-	rte_tel_data_add_dict_u64(arg, name, value);
+	char key[RTE_TEL_MAX_STRING_LEN];
+	size_t i;
+
+	for (i = 0; name[i] && i < sizeof(key) - 1; i++)
+		key[i] = name[i] == '.' ? '_' : name[i];
+	key[i] = 0;
+	rte_tel_data_add_dict_u64(arg, key, value);
 }
 
 static int on_stats(const char *cmd, const char *params, struct rte_tel_data *d)

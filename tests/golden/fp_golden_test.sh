@@ -11,7 +11,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d /tmp/mj-golden.XXXXXX)
 trap 'fp_stop; rm -rf "$WORK"' EXIT
 
-python3 "$HERE/frames.py" "$WORK" || { not_ok "golden frames generated"; lab_finish; exit 1; }
+/usr/bin/python3 "$HERE/frames.py" "$WORK" || { not_ok "golden frames generated"; lab_finish; exit 1; }
 read -r NLAN NUP <"$WORK/counts.txt"
 
 cat >"$WORK/golden.conf" <<CONF
@@ -52,7 +52,7 @@ while read -r name want; do
 done <"$WORK/counters.txt"
 
 compare() { # got expected
-	python3 - "$1" "$2" <<'PY'
+	/usr/bin/python3 - "$1" "$2" <<'PY'
 import sys
 from scapy.all import rdpcap
 got = [bytes(p) for p in rdpcap(sys.argv[1])]

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Golden frames for menjin-fp: writes lan_in.pcap and up_in.pcap (what the
 ports receive), lan_expected.pcap and up_expected.pcap (what must leave
 them), tables.fpctl (the device table and policy loaded before traffic) and
@@ -124,7 +124,7 @@ UP = [
 COUNTERS = {
     "drop.acl": 3,
     "drop.blocklist": 4,
-    "drop.quarantine": 6,
+    "drop.quarantine": 4,
     "drop.blocked": 4,
     "drop.unknown": 2,
     "drop.no_role": 1,

@@ -127,8 +127,8 @@ serve_tcp() { # port
 	SERVERS="${SERVERS:-} $!"
 	wait_for 50 in_ns mjsrv sh -c "ss -ltn | grep -q ':$1 '"
 }
-serve_udp() { # port: echo server
-	in_ns mjsrv socat "UDP-RECVFROM:$1,reuseaddr,fork" SYSTEM:"cat" >/dev/null 2>&1 &
+serve_udp() { # port address: echo server, bound so it answers from that address
+	in_ns mjsrv socat "UDP-RECVFROM:$1,bind=$2,reuseaddr,fork" SYSTEM:"cat" >/dev/null 2>&1 &
 	SERVERS="${SERVERS:-} $!"
 	wait_for 50 in_ns mjsrv sh -c "ss -lun | grep -q ':$1 '"
 }

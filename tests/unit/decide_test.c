@@ -498,8 +498,9 @@ static void test_admitted_acl_and_blocklist(void **state)
 		{ K_DNS_RESOLVER, false, false, DROP_ACL },
 		{ K_DNS6_RESOLVER, true, true, DROP_BLOCKLIST },
 		{ K_FRAG_TO_RESOLVER, false, false, DROP_ACL },
-		{ K_DHCP, false, false, DROP_ACL },
-		/* ARP, ND and non-IP frames do not go through the ACL. */
+		/* ARP, ND, DHCP and non-IP frames do not go through the ACL:
+		 * an admitted PC renews its lease whatever its role. */
+		{ K_DHCP, false, true, FWD },
 		{ K_ARP, false, true, FWD },
 		{ K_ND, false, true, FWD },
 		{ K_OTHER_ETHERTYPE, false, true, FWD },
