@@ -54,26 +54,36 @@ endif
 .PHONY: all deps test unit golden lab fuzz fuzz-run bench run stop clean check-deps
 all: $(PROGS) $(UNIT_BINS)
 
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 $(BUILD)/%.o: %.c $(wildcard dataplane/*.h controlplane/*.h mgmt/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@[ "$(V)" = 1 ] || echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libfp.a: $(FP_OBJS)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/libcp.a: $(CP_OBJS) $(BUILD)/dataplane/fpmsg.o
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/menjin-fp: $(BUILD)/dataplane/main.o $(BUILD)/libfp.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/menjin-fpctl: $(BUILD)/dataplane/fpctl.o $(BUILD)/libfp.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/menjind: $(BUILD)/controlplane/main.o $(BUILD)/libcp.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/menjin-cli: $(wildcard mgmt/*.c) $(BUILD)/libcp.a
 	@mkdir -p $(dir $@)
@@ -81,7 +91,8 @@ $(BUILD)/menjin-cli: $(wildcard mgmt/*.c) $(BUILD)/libcp.a
 
 $(BUILD)/tests/%_test: tests/unit/%_test.c $(BUILD)/libfp.a $(BUILD)/libcp.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcp.a $(BUILD)/libfp.a $(LDLIBS)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcp.a $(BUILD)/libfp.a $(LDLIBS)
 
 # Install every package the build, the tests and `make run` need. Idempotent:
 # apt-get is only called when a package is missing.
@@ -91,6 +102,8 @@ DEB_PKGS := build-essential pkg-config clang llvm libclang-rt-14-dev \
             sqlite3 libedit-dev libldap2-dev libxml2-dev libcurl4-openssl-dev \
             iproute2 iputils-ping netcat-openbsd tcpdump tshark python3 python3-scapy \
             isc-dhcp-client procps psmisc socat ethtool
+# Packages of later features: one line each, added by the change that needs them.
+DEB_PKGS += python3-matplotlib
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
