@@ -16,7 +16,7 @@
 BUILD      ?= build
 CC         ?= gcc
 SANITIZE   ?= 0
-PKGS       := libdpdk libpcap libnl-3.0 libconfig sqlite3 libevent jansson openssl cmocka
+PKGS       := libdpdk libpcap libnl-3.0 libconfig sqlite3 libevent jansson openssl cmocka libxml-2.0 libcurl
 
 ifeq ($(SANITIZE),1)
 BUILD      := build-san
