@@ -104,6 +104,7 @@ DEB_PKGS := build-essential pkg-config clang llvm libclang-rt-14-dev \
             isc-dhcp-client procps psmisc socat ethtool
 # Packages of later features: one line each, added by the change that needs them.
 DEB_PKGS += python3-matplotlib
+DEB_PKGS += openscap-scanner
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
