@@ -71,6 +71,7 @@ struct devtab *devtab_create(const char *name, uint32_t max_devices, int socket_
 	struct rte_hash_parameters params = {0};
 	struct devtab *t;
 	int32_t max_id;
+	int err;
 
 	if (name == NULL || max_devices == 0 || max_devices > RTE_HASH_ENTRIES_MAX) {
 		rte_errno = EINVAL;
@@ -121,13 +122,10 @@ struct devtab *devtab_create(const char *name, uint32_t max_devices, int socket_
 	return t;
 
 fail:
-	{
-		int err = rte_errno;
-
-		rte_hash_free(t->hash);
-		rte_free(t);
-		rte_errno = err;
-	}
+	err = rte_errno;
+	rte_hash_free(t->hash);
+	rte_free(t);
+	rte_errno = err;
 	return NULL;
 }
 

@@ -31,6 +31,7 @@
 #include <rte_acl.h>
 #include <rte_byteorder.h>
 #include <rte_common.h>
+#include <rte_errno.h>
 #include <rte_malloc.h>
 
 #include "decide.h"

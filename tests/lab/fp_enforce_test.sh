@@ -113,11 +113,7 @@ check "capture wrote 3 ICMP frames that tshark reads" sh -c "[ \$(tshark -r '$WO
 refute "a bad capture filter is refused" fpctl capture 0 3 bad.pcap "tcp port banana"
 
 # Telemetry: the same counters through DPDK telemetry.
-tel=$(find /var/run/dpdk /run/dpdk -name 'dpdk_telemetry.v2' 2>/dev/null | head -n1)
-if [ -n "$tel" ]; then
-	prefix=$(basename "$(dirname "$tel")")
-	echo "/menjin/stats" | timeout 10 dpdk-telemetry.py -f "$prefix" >"$WORK/tel.txt" 2>&1
-fi
+echo "/menjin/stats" | timeout 10 dpdk-telemetry.py -f "$LAB_FILE_PREFIX" >"$WORK/tel.txt" 2>&1
 check "dpdk-telemetry.py shows the fast path counters" grep -q '"drop_blocked": [1-9]' "$WORK/tel.txt"
 
 fp_stop

@@ -82,9 +82,12 @@ lab_setup() {
 }
 
 # Write a test configuration to $1 with the socket and capture paths under $2.
+# The DPDK file prefix is unique per run, so telemetry finds this fast path.
 lab_config() {
 	local out=$1 dir=$2
+	LAB_FILE_PREFIX=mjlab$$
 	sed -e "s|/run/menjin/fp.sock|$dir/fp.sock|" \
+	    -e "s|eal_args = \[|eal_args = [ \"--file-prefix\", \"$LAB_FILE_PREFIX\",|" \
 	    -e "s|/var/lib/menjin/capture|$dir/capture|" \
 	    -e "s|/run/menjin/api.sock|$dir/api.sock|" \
 	    -e "s|/var/lib/menjin/menjin.db|$dir/menjin.db|" \
@@ -109,6 +112,7 @@ fp_stop() {
 	kill "$FP_PID" 2>/dev/null
 	wait "$FP_PID" 2>/dev/null
 	FP_PID=
+	[ -n "${LAB_FILE_PREFIX:-}" ] && rm -rf "/run/dpdk/$LAB_FILE_PREFIX"
 }
 
 fpctl() { "$BUILD/menjin-fpctl" -s "$FP_SOCK" "$@"; }
