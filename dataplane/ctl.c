@@ -171,6 +171,11 @@ static int on_device_set(struct ctl *c, struct ctl_client *cl, struct nlmsghdr *
 
 		devtab_lookup_bulk(c->fp->devtab, &key, 1, &before);
 		slot = devtab_set(c->fp->devtab, devs[i].mac, &e);
+		if (slot == -ENOSPC) {
+			/* slots of deleted devices come back after a grace period */
+			rte_rcu_qsbr_synchronize(c->fp->qsv, RTE_QSBR_THRID_INVALID);
+			slot = devtab_set(c->fp->devtab, devs[i].mac, &e);
+		}
 		if (slot < 0) {
 			char mac[18];
 
