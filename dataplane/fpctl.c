@@ -36,6 +36,7 @@ struct conn {
 	const char *path;
 	uint32_t seq;
 	bool listening;         /* subscribed to punts and events */
+	unsigned long punts;    /* printed so far, when listening */
 	uint8_t *buf;           /* FPMSG_MAX_SIZE, the last datagram received */
 	uint8_t *hello;         /* copy of the HELLO answer */
 	size_t hello_len;
@@ -142,23 +143,20 @@ static int conn_recv(struct conn *c, int64_t deadline, struct nlmsghdr **nlh,
 	return 1;
 }
 
-/* An unsolicited message: printed when listening, ignored otherwise.
- * Returns 1 for a punt that was printed. */
-static int conn_unsolicited(struct conn *c, const struct nlmsghdr *nlh,
+/* An unsolicited message: printed when listening, ignored otherwise. */
+static void conn_unsolicited(struct conn *c, const struct nlmsghdr *nlh,
 			    struct nlattr *tb[FPA_MAX + 1])
 {
 	if (!c->listening)
-		return 0;
+		return;
 	if (nlh->nlmsg_type == FPMSG_PKT_PUNT) {
 		fpctl_print_punt(stdout, tb);
 		fflush(stdout);
-		return 1;
-	}
-	if (nlh->nlmsg_type == FPMSG_EVENT) {
+		c->punts++;
+	} else if (nlh->nlmsg_type == FPMSG_EVENT) {
 		fpctl_print_event(stdout, tb);
 		fflush(stdout);
 	}
-	return 0;
 }
 
 /* Read until the answer carrying `seq` arrives. Returns EXIT_DONE with
@@ -511,7 +509,7 @@ static int run_listen(const char *path, int argc, char *argv[])
 	struct nlattr *tb[FPA_MAX + 1];
 	struct nlmsghdr *nlh;
 	struct conn c;
-	unsigned long count, punts = 0;
+	unsigned long count;
 	int timeout_sec, rc;
 	int64_t deadline;
 	char why[256];
@@ -520,9 +518,10 @@ static int run_listen(const char *path, int argc, char *argv[])
 		fprintf(stderr, "fpctl: listen: %s\n", why);
 		return EXIT_REFUSED;
 	}
-	rc = conn_open(&c, path, FPS_PUNT | FPS_EVENT);
 	deadline = timeout_sec < 0 ? -1 : now_ms() + (int64_t)timeout_sec * 1000;
-	while (rc == EXIT_DONE) {
+	rc = conn_open(&c, path, FPS_PUNT | FPS_EVENT);
+	/* Punts may come before the HELLO answer; they count too. */
+	while (rc == EXIT_DONE && (count == 0 || c.punts < count)) {
 		rc = conn_recv(&c, deadline, &nlh, tb);
 		if (rc < 0) {
 			rc = -rc;
@@ -533,9 +532,8 @@ static int run_listen(const char *path, int argc, char *argv[])
 			break;
 		}
 		rc = EXIT_DONE;
-		if (nlh->nlmsg_seq == 0 && conn_unsolicited(&c, nlh, tb) == 1 &&
-		    count != 0 && ++punts == count)
-			break;
+		if (nlh->nlmsg_seq == 0)
+			conn_unsolicited(&c, nlh, tb);
 	}
 	conn_close(&c);
 	return rc;
