@@ -165,11 +165,19 @@ static int load_daemon(struct loader *ld, config_t *cfg)
 	    (rc = get_string(ld, g, "syslog_facility", "menjind", c->syslog_facility_name,
 			     sizeof(c->syslog_facility_name), "local0")) < 0 ||
 	    (rc = get_string(ld, g, "sd_id", "menjind", c->sd_id, sizeof(c->sd_id), CONF_DEFAULT_SD_ID)) < 0 ||
-	    (rc = get_string(ld, g, "event_log", "menjind", c->event_log, sizeof(c->event_log),
-			     CONF_DEFAULT_EVENT_LOG)) < 0 ||
+	    (rc = get_string(ld, g, "event_log", "menjind", c->event_log, sizeof(c->event_log), "-")) < 0 ||
 	    (rc = get_string(ld, g, "syslog_socket", "menjind", c->syslog_socket,
 			     sizeof(c->syslog_socket), CONF_DEFAULT_SYSLOG_SOCKET)) < 0)
 		return rc;
+	/* Unset, the event log lives beside the store (so a lab or test that
+	 * moves the store moves the log too); "" disables it. */
+	if (strcmp(c->event_log, "-") == 0) {
+		const char *slash = strrchr(c->store, '/');
+		int dirlen = slash ? (int)(slash - c->store) : 1;
+		snprintf(c->event_log, sizeof(c->event_log), "%.*s/events.log",
+			 dirlen < (int)sizeof(c->event_log) - 12 ? dirlen : (int)sizeof(c->event_log) - 12,
+			 slash ? c->store : ".");
+	}
 	if (c->store[0] == '\0')
 		return fail(ld, config_setting_get_member(g, "store"), "menjind.store: must not be empty");
 	if (c->api_socket[0] == '\0')

@@ -26,7 +26,6 @@
 #define CONF_DEFAULT_ADMIN_GROUP    "menjin-admin"
 #define CONF_DEFAULT_OPERATOR_GROUP "menjin-operator"
 #define CONF_DEFAULT_SD_ID          "menjin@32473"   /* RFC 5612 example enterprise number */
-#define CONF_DEFAULT_EVENT_LOG      "/var/log/menjin/events.log"
 #define CONF_DEFAULT_SYSLOG_SOCKET  "/dev/log"
 
 struct conf {
@@ -46,7 +45,7 @@ struct conf {
 	int      syslog_facility;            /* LOG_* value */
 	char     syslog_facility_name[16];
 	char     sd_id[33];                  /* RFC 5424 SD-ID: at most 32 characters */
-	char     event_log[CONF_PATH_MAX];   /* "" disables */
+	char     event_log[CONF_PATH_MAX];   /* unset: events.log beside the store; "" disables */
 	char     syslog_socket[CONF_SOCK_MAX]; /* "" disables */
 	int      log_level;                  /* enum log_level */
 	int      seen_interval;              /* seconds between last_seen writes of one device */

@@ -131,8 +131,14 @@ static const char *const stmt_sql[ST__MAX] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_DEV_GET] = "SELECT " DEVICE_COLUMNS " FROM devices WHERE mac = ?1",
-	[ST_DEV_PUT] = "INSERT OR REPLACE INTO devices (" DEVICE_COLUMNS ") VALUES "
-		       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+	/* An upsert, not INSERT OR REPLACE: a replace deletes the row first,
+	 * and the delete would cascade to the device's addresses. */
+	[ST_DEV_PUT] = "INSERT INTO devices (" DEVICE_COLUMNS ") VALUES "
+		       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) "
+		       "ON CONFLICT (mac) DO UPDATE SET ipv4 = ?2, hostname = ?3, vendor_class = ?4, fingerprint = ?5, "
+		       "first_seen = ?6, last_seen = ?7, port = ?8, vlan = ?9, auth = ?10, identity = ?11, account = ?12, "
+		       "groups = ?13, state = ?14, role_id = ?15, role = ?16, rule = ?17, reason = ?18, why = ?19, "
+		       "expires = ?20, decided = ?21",
 	[ST_DEV_DEL] = "DELETE FROM devices WHERE mac = ?1",
 	[ST_DEV_ALL] = "SELECT " DEVICE_COLUMNS " FROM devices WHERE (?1 < 0 OR state = ?1) AND "
 		       "(?2 < 0 OR role_id = ?2) AND (?3 IS NULL OR instr(lower(mac), lower(?3)) OR "

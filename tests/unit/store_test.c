@@ -214,6 +214,12 @@ static void test_ips_and_sessions(void **state)
 	unsigned n = 0;
 	assert_int_equal(store_ip_foreach(fx->s, d.mac, count_ip, &n), 0);
 	assert_int_equal(n, STORE_MAX_IPS);
+	/* rewriting the device keeps its addresses */
+	d.state = VERDICT_ADMIT;
+	assert_int_equal(store_device_put(fx->s, &d), 0);
+	n = 0;
+	assert_int_equal(store_ip_foreach(fx->s, d.mac, count_ip, &n), 0);
+	assert_int_equal(n, STORE_MAX_IPS);
 	uint8_t mac[6];
 	assert_int_equal(store_device_find_ip(fx->s, "10.0.0.12", mac), 0);
 	assert_int_equal(store_device_find_ip(fx->s, "10.0.0.1", mac), -ENOENT);   /* trimmed */

@@ -1,0 +1,288 @@
+/* daemon.c — menjind's start, reload and stop (see daemon.h). */
+#include "daemon.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "devices.h"
+#include "events.h"
+#include "fpchan.h"
+#include "log.h"
+#include "snoop.h"
+#include "store.h"
+
+/* mkdir -p of the directory holding `path` (the store, the sockets). */
+static int make_parent(const char *path, mode_t mode)
+{
+	char dir[CONF_PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(dir, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void emit_simple(struct menjind *d, int severity, const char *kind, const char *msg,
+			const char *k1, const char *v1, const char *k2, const char *v2)
+{
+	struct event ev = { .severity = severity, .kind = kind, .msg = msg };
+	if (k1)
+		event_param(&ev, k1, v1);
+	if (k2)
+		event_param(&ev, k2, v2);
+	if (events_emit(d->events, &ev) < 0)
+		log_warn("daemon", "event %s not recorded", kind);
+}
+
+/* ---- fast path callbacks --------------------------------------------- */
+
+static int fp_foreach(void *ctx, int (*cb)(void *cbctx, const struct fpmsg_device *dev), void *cbctx)
+{
+	struct menjind *d = ctx;
+	return devices_foreach_fp(d->devices, cb, cbctx);
+}
+
+static void fp_punt(void *ctx, uint16_t port, uint8_t reason, uint16_t vlan, const uint8_t *frame, size_t len)
+{
+	struct menjind *d = ctx;
+	snoop_punt(d->snoop, port, reason, vlan, frame, len);
+}
+
+static void fp_event(void *ctx, const char *text)
+{
+	struct menjind *d = ctx;
+	emit_simple(d, LOG_INFO, "fastpath.event", text, "text", text, NULL, NULL);
+}
+
+static void fp_state(void *ctx, enum fpchan_state st, uint64_t fp_generation)
+{
+	struct menjind *d = ctx;
+	char gen[24], msg[128];
+	snprintf(gen, sizeof(gen), "%llu", (unsigned long long)d->generation);
+	if (st == FPCHAN_READY) {
+		snprintf(msg, sizeof(msg), "fast path in sync at generation %s (it had %llu)", gen,
+			 (unsigned long long)fp_generation);
+		emit_simple(d, LOG_INFO, "fastpath.ready", msg, "generation", gen, "socket", d->conf->fp_socket);
+	} else if (st == FPCHAN_DOWN) {
+		snprintf(msg, sizeof(msg), "fast path channel down; the fast path keeps its last tables");
+		emit_simple(d, LOG_WARNING, "fastpath.down", msg, "socket", d->conf->fp_socket, NULL, NULL);
+	}
+}
+
+static const struct fpchan_ops fp_ops = {
+	.foreach_device = fp_foreach,
+	.punt = fp_punt,
+	.event = fp_event,
+	.state = fp_state,
+};
+
+/* ---- generation and configuration versions --------------------------- */
+
+/* Inside a transaction: bump the generation if the compiled roles or policy
+ * differ from the last applied ones, and record the configuration text. */
+static int apply_versions(struct menjind *d, const struct conf *c, bool *rules_changed)
+{
+	char last[80];
+	bool recorded;
+	int rc;
+
+	*rules_changed = false;
+	if ((rc = store_config_last_digest(d->store, last, sizeof(last))) < 0)
+		return rc;
+	if (strcmp(last, c->rules_digest) != 0) {
+		*rules_changed = true;
+		d->generation++;
+		if ((rc = store_meta_set_u64(d->store, "generation", d->generation)) < 0 ||
+		    (rc = store_config_set_digest(d->store, c->rules_digest)) < 0)
+			return rc;
+	}
+	return store_config_version(d->store, c->sha256, c->path, c->text, d->generation, (int64_t)time(NULL),
+				    &recorded);
+}
+
+static void apply_logging(const struct conf *c)
+{
+	log_set_level((enum log_level)c->log_level);
+	log_set_facility(c->syslog_facility);
+}
+
+static void prune_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct menjind *d = arg;
+	(void)fd;
+	(void)what;
+	if (store_prune_events(d->store, d->conf->events_keep) < 0)
+		log_warn("daemon", "event log pruning failed");
+	struct timeval tv = { .tv_sec = DAEMON_PRUNE_INTERVAL_S };
+	evtimer_add(d->prune_ev, &tv);
+}
+
+static void events_to_api(void *ctx, int64_t id, const char *json)
+{
+	struct menjind *d = ctx;
+	if (d->api)
+		api_event(d->api, id, json);
+}
+
+int menjind_start(struct menjind *d, struct event_base *base, const char *conf_path, char *err, size_t errlen)
+{
+	char e[CONF_ERR_MAX];
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->base = base;
+	d->started = (int64_t)time(NULL);
+	snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);
+	if ((rc = conf_load(conf_path, &d->conf, err, errlen)) < 0)
+		return rc;
+	apply_logging(d->conf);
+
+	if ((rc = make_parent(d->conf->store, 0750)) < 0) {
+		snprintf(err, errlen, "%s: cannot create its directory: %s", d->conf->store, strerror(-rc));
+		return rc;
+	}
+	if ((rc = store_open(d->conf->store, &d->store, e, sizeof(e))) < 0) {
+		snprintf(err, errlen, "store %.*s", (int)(errlen > 16 ? errlen - 16 : 0), e);
+		return rc;
+	}
+	rc = store_meta_get_u64(d->store, "generation", &d->generation);
+	if (rc == -ENOENT)
+		d->generation = 0;   /* apply_versions() makes the first one 1 */
+	else if (rc < 0) {
+		snprintf(err, errlen, "store: cannot read the generation");
+		return rc;
+	}
+	if (d->conf->event_log[0])
+		make_parent(d->conf->event_log, 0750);
+
+	d->events = events_new(base, d->store, d->conf);
+	d->devices = devices_new(base, d->store, d->events, d->conf);
+	d->fp = fpchan_new(base, d->conf->fp_socket, &fp_ops, d);
+	d->snoop = d->devices && d->fp ? snoop_new(d->devices, d->fp) : NULL;
+	d->prune_ev = evtimer_new(base, prune_cb, d);
+	if (!d->events || !d->devices || !d->fp || !d->snoop || !d->prune_ev) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	devices_set_fpchan(d->devices, d->fp);
+
+	bool rules_changed;
+	if ((rc = store_begin(d->store)) < 0 || (rc = apply_versions(d, d->conf, &rules_changed)) < 0 ||
+	    (rc = store_commit(d->store)) < 0) {
+		store_rollback(d->store);
+		snprintf(err, errlen, "store: cannot record the configuration version");
+		return rc;
+	}
+	fpchan_set_tables(d->fp, d->conf->roles, d->conf->nroles, d->generation);
+
+	if ((rc = make_parent(d->conf->api_socket, 0755)) < 0) {
+		snprintf(err, errlen, "%s: cannot create its directory: %s", d->conf->api_socket, strerror(-rc));
+		return rc;
+	}
+	if ((rc = api_new(d, &d->api, err, errlen)) < 0)
+		return rc;
+	events_set_listener(d->events, events_to_api, d);
+
+	char gen[24], msg[256];
+	snprintf(gen, sizeof(gen), "%llu", (unsigned long long)d->generation);
+	snprintf(msg, sizeof(msg), "menjind started: configuration %s, generation %s%s", conf_path, gen,
+		 rules_changed ? " (roles or policy changed)" : "");
+	emit_simple(d, LOG_NOTICE, "daemon.start", msg, "generation", gen, "config", d->conf->sha256);
+	log_info("daemon", "%s", msg);
+
+	/* Decisions made under another policy are made again. */
+	if (rules_changed) {
+		unsigned changed;
+		devices_reevaluate_all(d->devices, "policy changed while menjind was stopped", &changed);
+	}
+	devices_arm_expiry(d->devices);
+	prune_cb(-1, 0, d);
+	fpchan_start(d->fp);
+	return 0;
+}
+
+int menjind_reload(struct menjind *d, const char *who, struct reload_result *res, char *err, size_t errlen)
+{
+	struct conf *next;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	rc = conf_load(d->conf_path, &next, err, errlen);
+	if (rc < 0) {
+		d->reload_failures++;
+		log_err("daemon", "reload (%s) refused, configuration unchanged: %s", who, err);
+		emit_simple(d, LOG_ERR, "config.reload", "reload refused; the running configuration stays",
+			    "result", "refused", "error", err);
+		return rc;
+	}
+	if (strcmp(next->store, d->conf->store) != 0 || strcmp(next->api_socket, d->conf->api_socket) != 0)
+		log_warn("daemon", "menjind.store and menjind.api_socket take effect at the next start");
+
+	uint64_t old_generation = d->generation;
+	if ((rc = store_begin(d->store)) < 0 || (rc = apply_versions(d, next, &res->rules_changed)) < 0 ||
+	    (rc = store_commit(d->store)) < 0) {
+		store_rollback(d->store);
+		d->generation = old_generation;
+		conf_free(next);
+		snprintf(err, errlen, "store: cannot record the configuration version");
+		return rc;
+	}
+
+	struct conf *old = d->conf;
+	d->conf = next;
+	apply_logging(next);
+	events_configure(d->events, next);
+	devices_set_conf(d->devices, next);
+	fpchan_set_path(d->fp, next->fp_socket);
+	/* Always: the role array of the old configuration is about to go. */
+	fpchan_set_tables(d->fp, next->roles, next->nroles, d->generation);
+	conf_free(old);
+	d->reloads++;
+
+	res->generation = d->generation;
+	if (res->rules_changed)
+		devices_reevaluate_all(d->devices, "configuration reloaded", &res->verdicts_changed);
+
+	char gen[24], msg[256];
+	snprintf(gen, sizeof(gen), "%llu", (unsigned long long)d->generation);
+	snprintf(msg, sizeof(msg), "configuration reloaded (%s): generation %s, %s, %u verdicts changed", who, gen,
+		 res->rules_changed ? "roles or policy changed" : "roles and policy unchanged", res->verdicts_changed);
+	log_info("daemon", "%s", msg);
+	emit_simple(d, LOG_NOTICE, "config.reload", msg, "result", "ok", "generation", gen);
+	return 0;
+}
+
+void menjind_stop(struct menjind *d)
+{
+	if (d->events)
+		events_flush(d->events);
+	api_free(d->api);
+	snoop_free(d->snoop);
+	fpchan_free(d->fp);
+	devices_free(d->devices);
+	events_free(d->events);
+	if (d->prune_ev)
+		event_free(d->prune_ev);
+	store_close(d->store);
+	conf_free(d->conf);
+	memset(d, 0, sizeof(*d));
+}
