@@ -16,7 +16,7 @@
 BUILD      ?= build
 CC         ?= gcc
 SANITIZE   ?= 0
-PKGS       := libdpdk libpcap libnl-3.0 libconfig sqlite3 libevent jansson openssl cmocka libxml-2.0 libcurl
+PKGS       := libdpdk libpcap libnl-3.0 libconfig sqlite3 libevent jansson openssl cmocka libxml-2.0 libcurl ldap
 
 ifeq ($(SANITIZE),1)
 BUILD      := build-san
@@ -104,6 +104,12 @@ DEB_PKGS := build-essential pkg-config clang llvm libclang-rt-14-dev \
             isc-dhcp-client procps psmisc socat ethtool
 # Packages of later features: one line each, added by the change that needs them.
 DEB_PKGS += python3-matplotlib
+DEB_PKGS += python3-libconf
+DEB_PKGS += samba
+DEB_PKGS += samba-ad-provision
+DEB_PKGS += samba-dsdb-modules
+DEB_PKGS += samba-vfs-modules
+DEB_PKGS += ldap-utils
 DEB_PKGS += openscap-scanner
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -151,3 +157,34 @@ stop:
 
 clean:
 	rm -rf build build-san build-fuzz
+
+# ---- appliance image (hw/, docs/appliance.md) -------------------------------
+# make deb         build-image/menjin_VERSION_amd64.deb from the built tree
+# make image       build-image/menjin.img: bootable Debian 12 appliance disk
+#                  (PROFILE=qemu-virt|mj-a2|mj-r8, SITE=, ADMIN_KEY=, MAINT_KEY=)
+# make test-image  boot it in qemu (no KVM), SSH in, `menjin-cli show stats`,
+#                  upgrade, failed upgrade, rollback; about 15-25 minutes,
+#                  so not part of `make test`
+IMAGE_DIR   ?= build-image
+DEB_VERSION ?= 0.1.$(shell git rev-list --count HEAD 2>/dev/null || echo 0)
+IMAGE_PKGS  := debootstrap qemu-system-x86 qemu-utils syslinux syslinux-common mtools dosfstools \
+               e2fsprogs fdisk openssh-client dpkg-dev python3-libconf
+.PHONY: deps-image deb image test-image
+deps-image:
+	@missing=$$(for p in $(IMAGE_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "deps-image: installing$$(echo $$missing | tr '\n' ' ')"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
+	else echo "deps-image: all installed"; fi
+
+deb: all
+	bash hw/image/mkdeb.sh $(BUILD) $(IMAGE_DIR) $(DEB_VERSION)
+
+image: deps deps-image
+	$(MAKE) deb
+	bash hw/image/build-image.sh $(IMAGE_DIR)/menjin_$(DEB_VERSION)_amd64.deb $(IMAGE_DIR)
+
+test-image: deps deps-image
+	$(MAKE) deb
+	bash hw/image/test-image.sh $(BUILD) $(IMAGE_DIR) $(DEB_VERSION)

@@ -630,6 +630,24 @@ static void builder_remove(struct ad_builder *b, uint32_t idx)
 	b->changes++;
 }
 
+static bool str_eq(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static bool records_equal(const struct ad_record *a, const struct ad_record *b)
+{
+	if (a->kind != b->kind || a->uac != b->uac || a->when_changed != b->when_changed ||
+	    a->usn_changed != b->usn_changed || a->nmember_of != b->nmember_of ||
+	    !str_eq(a->dn, b->dn) || !str_eq(a->sam, b->sam) || !str_eq(a->dns_name, b->dns_name) ||
+	    !str_eq(a->os, b->os) || !str_eq(a->os_version, b->os_version))
+		return false;
+	for (unsigned i = 0; i < a->nmember_of; i++)
+		if (!str_eq(a->member_of[i], b->member_of[i]))
+			return false;
+	return true;
+}
+
 int ad_builder_put(struct ad_builder *b, struct ad_record *r)
 {
 	uint32_t *slot = slot_of(b, r->guid);
@@ -646,6 +664,11 @@ int ad_builder_put(struct ad_builder *b, struct ad_record *r)
 	}
 	if (*slot != SLOT_EMPTY) {
 		struct ad_record *o = &b->objs[*slot];
+		if (records_equal(o, r)) {
+			/* Seen again unchanged (a member refresh re-reads members). */
+			ad_record_clear(r);
+			return 0;
+		}
 		if (o->kind == 0) {
 			if (b->live >= b->max_objects) {
 				ad_record_clear(r);

@@ -305,4 +305,58 @@ int adsync_conf_check(const struct adsync_conf *c, char *err, size_t errlen);
  * newline is dropped. */
 int adsync_read_password(const char *path, char *buf, size_t buflen, char *err, size_t errlen);
 
+/* ---- the engine menjind runs (adsync_engine.c) -------------------------- */
+
+struct adsync;
+struct event_base;
+
+struct adsync_status {
+	bool     enabled;
+	bool     running;                       /* a sync is in progress */
+	bool     restored;                      /* the data in force came from the store, unconfirmed */
+	int64_t  last_attempt;                  /* unix seconds; 0 never */
+	int64_t  last_success;                  /* when the data in force was read from AD */
+	int64_t  last_full;                     /* when its last full sync completed */
+	int64_t  last_error_time;
+	char     last_error[AD_ERR_MAX];        /* "" after a success */
+	char     store_error[AD_ERR_MAX];       /* last persistence problem, "" if none */
+	int64_t  next_attempt;
+	unsigned failures;                      /* consecutive */
+	char     uri[AD_URI_MAX];               /* the DC the data in force came from */
+	char     dc[AD_DN_MAX + 1];             /* its dsServiceName */
+	uint64_t usn;
+	char     last_kind[16];                 /* "full" or "incremental" */
+	char     last_why[256];
+	double   last_seconds;                  /* duration of the last successful sync */
+	unsigned last_changes;
+	unsigned last_rejected;                 /* entries refused by the parser */
+	unsigned computers, groups, disabled, truncated;
+};
+
+/* Called on the main thread after a new snapshot is in force (also after a
+ * snapshot was restored from the store at start). Re-evaluate devices here. */
+typedef void (*adsync_applied_cb)(void *ctx, const struct ad_snapshot *snap);
+
+/* Create the engine on the daemon's event base. conf is copied; store_path
+ * is the SQLite file for adstore (NULL: nothing persisted). */
+int adsync_new(struct event_base *base, const struct adsync_conf *conf, const char *store_path,
+	       adsync_applied_cb cb, void *ctx, struct adsync **out);
+/* Restore the stored snapshot (if any) and schedule the first sync now. */
+int adsync_start(struct adsync *a);
+/* Ask for a sync now (full: a full one); queued if one is running. */
+int adsync_sync_now(struct adsync *a, bool full);
+/* A new configuration, for the next sync on (changed bases force a full one). */
+int adsync_reconfigure(struct adsync *a, const struct adsync_conf *conf);
+/* Cancel a running sync (waits at most the configured timeout) and free. */
+void adsync_free(struct adsync *a);
+
+/* The snapshot in force (NULL before any data); valid until the next applied
+ * callback, or longer with ad_snapshot_ref(). */
+struct ad_snapshot *adsync_snapshot(const struct adsync *a);
+void adsync_get_status(const struct adsync *a, struct adsync_status *st);
+/* The status as a JSON object for the management API (new reference), with
+ * "age": seconds since the data in force was read, null before any. */
+struct json_t;
+struct json_t *adsync_status_json(const struct adsync_status *st, int64_t now);
+
 #endif

@@ -388,6 +388,7 @@ int pae_aaa_challenge(struct pae *p, int64_t now, const uint8_t *eap, size_t len
 		return -EALREADY;
 	/* RFC 3579 2.6.2: an Access-Challenge carries an EAP-Request. */
 	if (!eap || eap_decode(eap, len, &e, NULL) != 0 || e.code != EAP_CODE_REQUEST) {
+		p->aaa_pending = false;     /* answered, if uselessly */
 		attempt_failed(p, now, PAE_REASON_SERVER_ERROR, NULL, 0, true, PAE_HELD, out);
 		return -EBADMSG;
 	}

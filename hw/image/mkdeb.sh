@@ -20,7 +20,9 @@ die() { echo "mkdeb: $*" >&2; exit 1; }
 for b in menjin-fp menjin-fpctl; do
 	[ -x "$BUILD/$b" ] || die "$BUILD/$b is not built (make BUILD=$BUILD)"
 done
-command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null || die "dpkg-dev is needed (apt-get install dpkg-dev)"
+for t in dpkg-deb dpkg-shlibdeps; do
+	command -v "$t" >/dev/null || die "$t is needed (apt-get install dpkg-dev)"
+done
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -56,7 +58,9 @@ install -m 0644 docs/appliance.md docs/fastpath.md "$root/usr/share/doc/menjin/"
 for u in menjin-hw menjin-fp menjin-failmode; do
 	install -m 0644 "hw/systemd/$u.service" "$root/lib/systemd/system/"
 done
-[ -x "$BUILD/menjind" ] && install -m 0644 hw/systemd/menjind.service "$root/lib/systemd/system/"
+if [ -x "$BUILD/menjind" ]; then
+	install -m 0644 hw/systemd/menjind.service "$root/lib/systemd/system/"
+fi
 # a daemon that does not speak sd_notify gets readiness by socket instead
 for d in menjin-fp menjind; do
 	[ -f "$root/lib/systemd/system/$d.service" ] || continue

@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """menjin-fp throughput, scaling, hitless-update and memory benchmarks.
 
-  bench.py BUILD WORK OUT [--quick]
+  bench.py BIN WORK OUT [--quick]
 
-WORK holds what tests/bench/gen.py wrote (pcaps, tables); OUT gets
+BIN holds menjin-fp and menjin-fpctl (run.sh copies them out of the build
+directory, which others may relink meanwhile); WORK holds what
+tests/bench/gen.py wrote (pcaps, tables); OUT gets
 report.txt, results.json and mpps.png. Every throughput figure is paired
 with dpdk-testpmd io forwarding on the same vdevs and pcap, measured just
 before it: the result is the ratio, never an absolute threshold. Exit 1 when
@@ -59,6 +61,38 @@ def tsc_mhz():
     with open("/proc/cpuinfo") as f:
         m = re.search(r"^cpu MHz\s*:\s*([\d.]+)", f.read(), re.M)
     return float(m.group(1)) if m else 0.0
+
+
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_busy():
+    """Busy jiffies of all CPUs together (user, nice, system, irq, softirq, steal)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return v[0] + v[1] + v[2] + v[5] + v[6] + v[7]
+
+
+def proc_jiffies(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        v = f.read().rsplit(")", 1)[1].split()
+    return int(v[11]) + int(v[12])
+
+
+class CpuWindow:
+    """How much CPU the measured process had during a window, and how much
+    everything else on the machine took (the 2 cores are shared)."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.t, self.busy, self.own = time.monotonic(), cpu_busy(), proc_jiffies(pid)
+
+    def end(self):
+        dt = time.monotonic() - self.t
+        busy, own = cpu_busy() - self.busy, proc_jiffies(self.pid) - self.own
+        n = os.cpu_count()
+        return {"own_cpus": own / HZ / dt, "others_cpus": max(0.0, (busy - own) / HZ / dt),
+                "ncpus": n}
 
 
 def pcap_frames(work, name):
@@ -318,9 +352,8 @@ def deltas_of(a, b):
 
 class Bench:
     def __init__(self, a):
-        self.build = os.path.abspath(a.build)
-        self.fp = os.path.join(self.build, "menjin-fp")
-        self.fpctl = os.path.join(self.build, "menjin-fpctl")
+        self.fp = os.path.join(os.path.abspath(a.bin), "menjin-fp")
+        self.fpctl = os.path.join(os.path.abspath(a.bin), "menjin-fpctl")
         self.work, self.out = os.path.abspath(a.work), os.path.abspath(a.out)
         self.quick = a.quick
         self.warm = 1.0 if a.quick else 2.0
@@ -342,12 +375,14 @@ class Bench:
             tp.start()
             time.sleep(self.warm)
             a, ta = tp.snap()
+            cpu = CpuWindow(tp.proc.pid)
             time.sleep(self.dur)
             b, tb = tp.snap()
+            cpu = cpu.end()
         finally:
             tp.stop()
         rx = sum(b[p]["rx"] - a[p]["rx"] for p in b)
-        return {"mpps": rx / (tb - ta) / 1e6,
+        return {"mpps": rx / (tb - ta) / 1e6, "cpu": cpu,
                 "testpmd_rx_pps_mpps": sum(b[p]["rx_pps"] for p in b) / 1e6,
                 "nombuf": sum(b[p]["nombuf"] - a[p]["nombuf"] for p in b)}
 
@@ -362,8 +397,10 @@ class Bench:
             times = fp.load(devices, prefixes)
             time.sleep(self.warm)
             a, ta = fp.snap()
+            cpu = CpuWindow(fp.proc.pid)
             time.sleep(self.dur)
             b, tb = fp.snap()
+            cpu = cpu.end()
             rss = fp.rss_kb()
             if live_recommit:
                 # the same list again, staged and committed under traffic
@@ -393,18 +430,26 @@ class Bench:
                 "load": times, "fates_ok": ok, "fates_worst": worst,
                 "punt_full": d.get("drop.punt_full", 0), "tx_full": d.get("drop.tx_full", 0),
                 "rx_nombuf": d.get("port.lan0.rx_nombuf", 0) + d.get("port.uplink.rx_nombuf", 0),
-                "distinct_macs": info["distinct_macs"], "frames": info["frames"], "live_recommit": live}
+                "distinct_macs": info["distinct_macs"], "frames": info["frames"], "live_recommit": live,
+                "cpu": cpu}
 
     def pair(self, label, kind, size, mix, devices, prefixes, two_sided=False, max_devices=65536,
              live_recommit=False):
+        """testpmd, menjin-fp, testpmd again: the ratio is taken against the
+        mean of the two references around it, which follow the load the
+        other users of the machine put on it."""
         log("%s: testpmd reference" % label)
-        r = self.ref("ref_" + label, mix, two_sided)
-        log("%s: testpmd %.2f Mpps; menjin-fp" % (label, r["mpps"]))
+        r1 = self.ref("ref_" + label, mix, two_sided)
+        log("%s: testpmd %.2f Mpps; menjin-fp" % (label, r1["mpps"]))
         f = self.fp_run("fp_" + label, mix, devices, prefixes, two_sided, max_devices, live_recommit)
+        log("%s: menjin-fp %.2f Mpps; testpmd again" % (label, f["mpps"]))
+        r2 = self.ref("ref2_" + label, mix, two_sided)
+        ref = {"mpps": (r1["mpps"] + r2["mpps"]) / 2, "before": r1, "after": r2,
+               "spread": abs(r1["mpps"] - r2["mpps"]) / max(r1["mpps"], r2["mpps"])}
         f.update({"label": label, "kind": kind, "size": size, "mix": mix, "two_sided": two_sided,
-                  "ref": r, "ratio": f["mpps"] / r["mpps"] if r["mpps"] else 0.0})
-        log("%s: menjin-fp %.2f Mpps = %.3f of testpmd, %.0f cycles/frame in parse..decide"
-            % (label, f["mpps"], f["ratio"], f["cycles_per_pkt"]))
+                  "ref": ref, "ratio": f["mpps"] / ref["mpps"] if ref["mpps"] else 0.0})
+        log("%s: menjin-fp %.2f Mpps = %.3f of testpmd (%.2f/%.2f), %.0f cycles/frame in parse..decide"
+            % (label, f["mpps"], f["ratio"], r1["mpps"], r2["mpps"], f["cycles_per_pkt"]))
         self.results["runs"].append(f)
         return f
 
@@ -554,13 +599,19 @@ def report(b):
     L.append("ratio = menjin-fp / dpdk-testpmd io forwarding, same vdevs and pcap, measured just before;")
     L.append("cyc = TSC cycles per frame in parse..decide (pipeline.cycles); budget = TSC / Mpps.")
     L.append("")
-    L.append("%-11s %8s %8s %8s %6s %6s %6s %8s %7s %s" % ("run", "table", "ref", "menjin", "ratio",
-                                                          "cyc", "budget", "MACs", "commit", "fates"))
+    L.append("spread = difference of the two testpmd runs around menjin-fp; others = CPUs used by other")
+    L.append("processes during the menjin-fp window (of %d; the machine is shared), fp = CPUs menjin-fp had."
+             % R["cpus"])
+    L.append("")
+    L.append("%-10s %6s %6s %6s %6s %6s %5s %6s %6s %6s %5s %7s %s" % (
+        "run", "table", "ref", "spread", "menjin", "ratio", "cyc", "budget", "MACs", "others", "fp",
+        "commit", "fates"))
     for r in R["runs"]:
-        L.append("%-11s %8s %8.2f %8.2f %6.3f %6.0f %6.0f %8d %6.2fs %s"
-                 % (r["label"], human(r["size"]), r["ref"]["mpps"], r["mpps"], r["ratio"],
-                    r["cycles_per_pkt"], R["tsc_mhz"] / r["mpps"] if r["mpps"] else 0,
-                    r["distinct_macs"], r["load"]["commit_s"], "ok" if r["fates_ok"] else "WRONG"))
+        L.append("%-10s %6s %6.2f %5.0f%% %6.2f %6.3f %5.0f %6.0f %6d %6.2f %5.2f %6.2fs %s"
+                 % (r["label"], human(r["size"]), r["ref"]["mpps"], 100 * r["ref"]["spread"], r["mpps"],
+                    r["ratio"], r["cycles_per_pkt"], R["tsc_mhz"] / r["mpps"] if r["mpps"] else 0,
+                    r["distinct_macs"], r["cpu"]["others_cpus"], r["cpu"]["own_cpus"],
+                    r["load"]["commit_s"], "ok" if r["fates_ok"] else "WRONG"))
     L.append("")
     L.append("table loads (fpctl wall time): " + "; ".join(
         "%s: devices %.2fs, blocklist %.2fs, commit %.2fs" % (r["label"], r["load"]["device_load_s"],
@@ -667,7 +718,7 @@ def plot(b, path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("build")
+    ap.add_argument("bin")
     ap.add_argument("work")
     ap.add_argument("out")
     ap.add_argument("--quick", action="store_true")
@@ -680,6 +731,8 @@ def main():
         b.run()
     except BenchError as e:
         b.failures.append(str(e))
+    except Exception as e:  # a crash still leaves a report and no processes behind
+        b.failures.append("%s: %s" % (type(e).__name__, e))
     finally:
         stop_children()
     b.results["wall_s"] = time.monotonic() - t0

@@ -23,8 +23,17 @@ $PY -c 'import scapy, matplotlib' 2>/dev/null ||
 	{ echo "bench: $PY needs python3-scapy and python3-matplotlib (make deps)" >&2; exit 1; }
 
 rm -rf "$WORK" "$OUT/report.txt" "$OUT/results.json" "$OUT/mpps.png"
-mkdir -p "$WORK"
+mkdir -p "$WORK/bin"
 trap 'rm -f "$WORK"/*.sock' EXIT
+
+# A private copy of the programs: the build directory may be relinked while we run.
+for try in 1 2 3 4 5; do
+	cp "$BUILD/menjin-fp" "$BUILD/menjin-fpctl" "$WORK/bin/" 2>/dev/null &&
+		"$WORK/bin/menjin-fpctl" -h >/dev/null 2>&1 &&
+		"$WORK/bin/menjin-fp" -h 2>&1 | grep -q usage && break
+	[ $try = 5 ] && { echo "bench: cannot copy working programs from $BUILD" >&2; exit 1; }
+	sleep 5
+done
 
 gen() { $PY "$HERE/gen.py" "$@" || { echo "bench: gen.py $* failed" >&2; exit 1; }; }
 pool() { $PY -c "import sys; sys.path.insert(0, '$HERE'); import gen; print(gen.pool_for($1))"; }
@@ -43,7 +52,7 @@ else
 		--prefixes 1000 100000 1000000 --swaps 1000 --dev-updates 100000
 fi
 
-$PY "$HERE/bench.py" "$BUILD" "$WORK" "$OUT" $([ "$QUICK" = 1 ] && echo --quick)
+$PY "$HERE/bench.py" "$WORK/bin" "$WORK" "$OUT" $([ "$QUICK" = 1 ] && echo --quick)
 rc=$?
 [ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$WORK"
 echo "bench: report in $OUT/report.txt, plot in $OUT/mpps.png"

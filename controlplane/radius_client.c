@@ -1,0 +1,695 @@
+/* radius_client.c — RADIUS transport: UDP sockets per server, identifiers,
+ * retransmission, failover, dead servers, reply validation. */
+#include "radius_client.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/rand.h>
+
+#include "log.h"
+
+#define CONCERN "radius"
+/* Dropped replies are counted; a flood of them is logged once per interval. */
+#define DROP_WARN_INTERVAL_MS 10000
+
+struct rc_server {
+	struct radius_client *c;
+	enum radius_service svc;
+	unsigned index;
+	struct radius_server_conf conf;
+	int fd;
+	struct event *ev;
+	struct radius_request *by_id[RADIUS_CLIENT_IDS];
+	unsigned outstanding;
+	uint8_t next_id;
+	bool marked_dead;            /* failed a request and not heard from since */
+	int64_t dead_until;          /* skipped until then */
+	uint64_t replies, timeouts;
+	int64_t last_drop_warning;
+	uint64_t drops_unlogged;
+};
+
+struct radius_request {
+	struct radius_client *c;
+	enum radius_service svc;
+	uint8_t code;
+	int server;                  /* index while it holds an identifier, else -1 */
+	uint8_t id;
+	uint32_t tried;              /* servers this request gave up on, one bit each */
+	unsigned tx;                 /* transmissions to the current server */
+	int fail_status;             /* non-zero: deliver it when the timer fires */
+	bool queued;
+	uint8_t auth[RADIUS_AUTH_LEN];
+	size_t len;
+	uint8_t pkt[RADIUS_MAX_LEN];
+	struct radius_attrs attrs;
+	bool has_password;
+	size_t password_len;
+	uint8_t password[RADIUS_PASSWORD_MAX];
+	struct event *timer;
+	radius_reply_fn fn;
+	void *arg;
+	TAILQ_ENTRY(radius_request) link;      /* waiting queue */
+	LIST_ENTRY(radius_request) all_link;   /* every live request */
+};
+
+TAILQ_HEAD(rc_queue, radius_request);
+
+struct radius_client {
+	struct event_base *base;
+	struct radius_client_conf conf;
+	struct rc_server servers[RADIUS_SVC__MAX][RADIUS_CLIENT_MAX_SERVERS];
+	struct rc_queue waiting[RADIUS_SVC__MAX];
+	unsigned nwaiting[RADIUS_SVC__MAX];
+	LIST_HEAD(, radius_request) all;
+	struct radius_client_stats st;
+	radius_server_up_fn up_fn;
+	void *up_arg;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void format_addr(const struct sockaddr_storage *a, char *out, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)a;
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		port = ntohs(s4->sin_port);
+		snprintf(out, len, "%s:%u", host, port);
+	} else if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)a;
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		port = ntohs(s6->sin6_port);
+		snprintf(out, len, "[%s]:%u", host, port);
+	} else {
+		snprintf(out, len, "unknown");
+	}
+}
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const struct sockaddr_in *)a, *y = (const struct sockaddr_in *)b;
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a, *y = (const struct sockaddr_in6 *)b;
+		return x->sin6_port == y->sin6_port &&
+		       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+	}
+	return false;
+}
+
+/* ---- configuration ----------------------------------------------------- */
+
+void radius_client_conf_default(struct radius_client_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->timeout_ms = 3000;
+	c->retries = 3;
+	c->dead_time_ms = 60000;
+	c->max_queue = 1024;
+}
+
+int radius_client_conf_check(const struct radius_client_conf *c, char *err, size_t errlen)
+{
+	if (c->timeout_ms == 0 || c->timeout_ms > RADIUS_CLIENT_TIMEOUT_MAX_MS) {
+		snprintf(err, errlen, "timeout: %u ms is outside 1..%u", c->timeout_ms,
+			 RADIUS_CLIENT_TIMEOUT_MAX_MS);
+		return -EINVAL;
+	}
+	if (c->retries == 0 || c->retries > RADIUS_CLIENT_MAX_RETRIES) {
+		snprintf(err, errlen, "retries: %u is outside 1..%u", c->retries, RADIUS_CLIENT_MAX_RETRIES);
+		return -EINVAL;
+	}
+	if (c->dead_time_ms > RADIUS_CLIENT_DEAD_MAX_MS) {
+		snprintf(err, errlen, "dead_time: %u ms is above %u", c->dead_time_ms,
+			 RADIUS_CLIENT_DEAD_MAX_MS);
+		return -EINVAL;
+	}
+	if (c->max_queue > RADIUS_CLIENT_MAX_QUEUE) {
+		snprintf(err, errlen, "max_queue: %u is above %u", c->max_queue, RADIUS_CLIENT_MAX_QUEUE);
+		return -EINVAL;
+	}
+	for (int svc = 0; svc < RADIUS_SVC__MAX; svc++) {
+		if (c->nservers[svc] > RADIUS_CLIENT_MAX_SERVERS) {
+			snprintf(err, errlen, "at most %d servers per service", RADIUS_CLIENT_MAX_SERVERS);
+			return -EINVAL;
+		}
+		for (unsigned i = 0; i < c->nservers[svc]; i++) {
+			const struct radius_server_conf *s = &c->servers[svc][i];
+			if (s->addr.ss_family != AF_INET && s->addr.ss_family != AF_INET6) {
+				snprintf(err, errlen, "server %u: no address", i + 1);
+				return -EINVAL;
+			}
+			if (s->secret_len == 0 || s->secret_len > RADIUS_SECRET_MAX) {
+				snprintf(err, errlen, "server %u: secret must be 1..%d bytes", i + 1,
+					 RADIUS_SECRET_MAX);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- servers ----------------------------------------------------------- */
+
+static bool server_alive(const struct rc_server *s, int64_t now)
+{
+	return !s->marked_dead || now >= s->dead_until;
+}
+
+static int pick_server(struct radius_client *c, enum radius_service svc, uint32_t tried, int64_t now)
+{
+	for (unsigned i = 0; i < c->conf.nservers[svc]; i++)
+		if (!(tried & (1u << i)) && server_alive(&c->servers[svc][i], now))
+			return (int)i;
+	return -1;
+}
+
+bool radius_client_any_alive(const struct radius_client *c, enum radius_service svc)
+{
+	int64_t now = now_ms();
+	if (svc >= RADIUS_SVC__MAX)
+		return false;
+	for (unsigned i = 0; i < c->conf.nservers[svc]; i++)
+		if (server_alive(&c->servers[svc][i], now))
+			return true;
+	return false;
+}
+
+static int id_alloc(struct rc_server *s, struct radius_request *r)
+{
+	for (unsigned k = 0; k < RADIUS_CLIENT_IDS; k++) {
+		uint8_t id = (uint8_t)(s->next_id + k);
+		if (!s->by_id[id]) {
+			s->by_id[id] = r;
+			s->outstanding++;
+			s->next_id = (uint8_t)(id + 1);
+			r->id = id;
+			r->server = (int)s->index;
+			return 0;
+		}
+	}
+	return -EBUSY;
+}
+
+static void id_release(struct radius_request *r)
+{
+	struct rc_server *s;
+
+	if (r->server < 0)
+		return;
+	s = &r->c->servers[r->svc][r->server];
+	if (s->by_id[r->id] == r) {
+		s->by_id[r->id] = NULL;
+		s->outstanding--;
+	}
+	r->server = -1;
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+static void drain(struct radius_client *c, enum radius_service svc);
+
+static void unqueue(struct radius_request *r)
+{
+	if (!r->queued)
+		return;
+	TAILQ_REMOVE(&r->c->waiting[r->svc], r, link);
+	r->c->nwaiting[r->svc]--;
+	r->queued = false;
+}
+
+static void request_free(struct radius_request *r)
+{
+	id_release(r);
+	unqueue(r);
+	LIST_REMOVE(r, all_link);
+	if (r->timer)
+		event_free(r->timer);
+	OPENSSL_cleanse(r->password, sizeof(r->password));
+	free(r);
+}
+
+/* Deliver and forget. The request is freed before the callback runs, so
+ * the callback may send new requests. */
+static void finish(struct radius_request *r, int status, const struct radius_msg *reply)
+{
+	struct radius_client *c = r->c;
+	enum radius_service svc = r->svc;
+	radius_reply_fn fn = r->fn;
+	void *arg = r->arg;
+
+	request_free(r);
+	drain(c, svc);
+	if (fn)
+		fn(arg, status, reply);
+}
+
+static void fail_later(struct radius_request *r, int status)
+{
+	static const struct timeval zero = { 0, 0 };
+	r->fail_status = status;
+	evtimer_add(r->timer, &zero);
+}
+
+static void transmit(struct radius_request *r)
+{
+	struct radius_client *c = r->c;
+	struct rc_server *s = &c->servers[r->svc][r->server];
+	struct timeval tv = { c->conf.timeout_ms / 1000, (c->conf.timeout_ms % 1000) * 1000 };
+
+	r->tx++;
+	c->st.transmissions++;
+	if (sendto(s->fd, r->pkt, r->len, 0, (const struct sockaddr *)&s->conf.addr, s->conf.addrlen) < 0) {
+		/* Lost like a datagram: the timer decides what happens next. */
+		c->st.send_errors++;
+		log_debug(CONCERN, "%s: sendto: %s", s->conf.name, strerror(errno));
+	}
+	evtimer_add(r->timer, &tv);
+}
+
+/* Take an identifier on server `idx`, build the packet for it, send it.
+ * 0, -EBUSY (no identifier free) or -EIO. */
+static int start_on(struct radius_request *r, int idx)
+{
+	struct rc_server *s = &r->c->servers[r->svc][idx];
+	int rc;
+
+	if (id_alloc(s, r) != 0)
+		return -EBUSY;
+	if (r->code == RADIUS_ACCESS_REQUEST || r->code == RADIUS_STATUS_SERVER) {
+		/* RFC 2865 3: unpredictable and unique over the secret's lifetime. */
+		if (RAND_bytes(r->auth, RADIUS_AUTH_LEN) != 1) {
+			id_release(r);
+			return -EIO;
+		}
+	}
+	rc = radius_encode(r->pkt, sizeof(r->pkt), r->code, r->id, r->auth, &r->attrs,
+			   r->has_password ? r->password : NULL, r->password_len, s->conf.secret,
+			   s->conf.secret_len, &r->len);
+	if (rc < 0) {
+		id_release(r);
+		log_err(CONCERN, "cannot encode %s: %s", radius_code_name(r->code), strerror(-rc));
+		return -EIO;
+	}
+	if (r->code == RADIUS_ACCOUNTING_REQUEST)
+		memcpy(r->auth, r->pkt + 4, RADIUS_AUTH_LEN);
+	r->tx = 0;
+	transmit(r);
+	return 0;
+}
+
+/* Send r to the first live server it has not given up on, or queue it for
+ * an identifier, or fail it. 0 or -ENOBUFS (fresh request, queue full). */
+static int dispatch(struct radius_request *r, bool fresh)
+{
+	struct radius_client *c = r->c;
+	int idx = pick_server(c, r->svc, r->tried, now_ms());
+	int rc;
+
+	if (idx < 0) {
+		if (r->tried) {
+			c->st.timeouts++;
+			fail_later(r, -ETIMEDOUT);
+		} else {
+			c->st.unreachable++;
+			fail_later(r, -EHOSTUNREACH);
+		}
+		return 0;
+	}
+	rc = start_on(r, idx);
+	if (rc == -EBUSY) {
+		if (fresh && c->nwaiting[r->svc] >= c->conf.max_queue) {
+			c->st.queue_full++;
+			return -ENOBUFS;
+		}
+		TAILQ_INSERT_TAIL(&c->waiting[r->svc], r, link);
+		c->nwaiting[r->svc]++;
+		r->queued = true;
+		c->st.queued++;
+		return 0;
+	}
+	if (rc < 0)
+		fail_later(r, rc);
+	return 0;
+}
+
+/* Identifiers were freed: send what waits, in order, while they last. */
+static void drain(struct radius_client *c, enum radius_service svc)
+{
+	struct radius_request *r;
+
+	while ((r = TAILQ_FIRST(&c->waiting[svc])) != NULL) {
+		int idx = pick_server(c, svc, r->tried, now_ms());
+		unqueue(r);
+		if (idx >= 0 && c->servers[svc][idx].outstanding == RADIUS_CLIENT_IDS) {
+			TAILQ_INSERT_HEAD(&c->waiting[svc], r, link);
+			c->nwaiting[svc]++;
+			r->queued = true;
+			return;
+		}
+		dispatch(r, false);
+	}
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct radius_request *r = arg;
+	struct radius_client *c = r->c;
+	enum radius_service svc = r->svc;
+	struct rc_server *s;
+	(void)fd;
+	(void)what;
+
+	if (r->fail_status) {
+		finish(r, r->fail_status, NULL);
+		return;
+	}
+	if (r->server < 0)
+		return;
+	s = &c->servers[r->svc][r->server];
+	if (r->tx < c->conf.retries) {
+		c->st.retransmissions++;
+		transmit(r);
+		return;
+	}
+	/* The server let every transmission go unanswered. */
+	s->timeouts++;
+	if (!s->marked_dead)
+		log_warn(CONCERN, "%s: no answer to %s id %u after %u transmissions, marked dead for %u ms",
+			 s->conf.name, radius_code_name(r->code), r->id, r->tx, c->conf.dead_time_ms);
+	s->marked_dead = true;
+	s->dead_until = now_ms() + c->conf.dead_time_ms;
+	r->tried |= 1u << s->index;
+	id_release(r);
+	if (pick_server(c, r->svc, r->tried, now_ms()) >= 0)
+		c->st.failovers++;
+	dispatch(r, false);
+	drain(c, svc);
+}
+
+static bool answers(uint8_t request_code, uint8_t reply_code, enum radius_service svc)
+{
+	switch (request_code) {
+	case RADIUS_ACCESS_REQUEST:
+		return reply_code == RADIUS_ACCESS_ACCEPT || reply_code == RADIUS_ACCESS_REJECT ||
+		       reply_code == RADIUS_ACCESS_CHALLENGE;
+	case RADIUS_ACCOUNTING_REQUEST:
+		return reply_code == RADIUS_ACCOUNTING_RESPONSE;
+	case RADIUS_STATUS_SERVER:     /* RFC 5997 3 */
+		return reply_code == (svc == RADIUS_SVC_AUTH ? RADIUS_ACCESS_ACCEPT
+							     : RADIUS_ACCOUNTING_RESPONSE);
+	default:
+		return false;
+	}
+}
+
+static void handle_datagram(struct rc_server *s, const uint8_t *buf, size_t len,
+			    const struct sockaddr_storage *from)
+{
+	struct radius_client *c = s->c;
+	struct radius_msg *m;
+	struct radius_request *r;
+	bool revived = false;
+	int why = 0;
+
+	if (!same_addr(from, &s->conf.addr)) {
+		char who[80];
+		c->st.bad_source++;
+		format_addr(from, who, sizeof(who));
+		log_debug(CONCERN, "%s: datagram from %s dropped", s->conf.name, who);
+		return;
+	}
+	m = malloc(sizeof(*m));
+	if (!m)
+		return;
+	if (radius_decode(buf, len, m) != 0) {
+		c->st.malformed++;
+		log_debug(CONCERN, "%s: malformed reply dropped: %s", s->conf.name,
+			  radius_error_name(m->error));
+		goto out;
+	}
+	r = s->by_id[m->id];
+	if (!r) {
+		c->st.unknown_id++;
+		log_debug(CONCERN, "%s: reply id %u answers nothing outstanding", s->conf.name, m->id);
+		goto out;
+	}
+	if (!answers(r->code, m->code, s->svc)) {
+		c->st.bad_code++;
+		log_debug(CONCERN, "%s: %s does not answer %s, dropped", s->conf.name,
+			  radius_code_name(m->code), radius_code_name(r->code));
+		goto out;
+	}
+	if (radius_verify_reply(m, r->auth, s->conf.secret, s->conf.secret_len, &why) != 0) {
+		if (why == RADIUS_ERR_MA_MISSING)
+			c->st.missing_message_authenticator++;
+		else if (why == RADIUS_ERR_MA_BAD)
+			c->st.bad_message_authenticator++;
+		else
+			c->st.bad_authenticator++;
+		int64_t now = now_ms();
+		if (now - s->last_drop_warning >= DROP_WARN_INTERVAL_MS) {
+			log_warn(CONCERN, "%s: %s id %u dropped: %s (%" PRIu64 " more since last warning)",
+				 s->conf.name, radius_code_name(m->code), m->id, radius_error_name(why),
+				 s->drops_unlogged);
+			s->last_drop_warning = now;
+			s->drops_unlogged = 0;
+		} else {
+			s->drops_unlogged++;
+		}
+		goto out;
+	}
+	s->replies++;
+	c->st.replies++;
+	if (s->marked_dead) {
+		s->marked_dead = false;
+		s->dead_until = 0;
+		revived = true;
+		log_info(CONCERN, "%s: answering again", s->conf.name);
+	}
+	finish(r, 0, m);
+	/* After the reply is delivered, so the callback finds no request of ours half done. */
+	if (revived && c->up_fn)
+		c->up_fn(c->up_arg, s->svc, s->index);
+out:
+	free(m);
+}
+
+static void on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct rc_server *s = arg;
+	uint8_t buf[RADIUS_MAX_LEN];
+	(void)what;
+
+	for (int i = 0; i < RADIUS_CLIENT_READ_BURST; i++) {
+		struct sockaddr_storage from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t n;
+
+		memset(&from, 0, sizeof(from));
+		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fromlen);
+		if (n < 0)
+			return;
+		handle_datagram(s, buf, (size_t)n, &from);
+	}
+}
+
+/* ---- public ------------------------------------------------------------ */
+
+int radius_client_new(struct event_base *base, const struct radius_client_conf *conf,
+		      struct radius_client **out)
+{
+	struct radius_client *c;
+	char err[128];
+	int rc;
+
+	*out = NULL;
+	rc = radius_client_conf_check(conf, err, sizeof(err));
+	if (rc < 0) {
+		log_err(CONCERN, "configuration: %s", err);
+		return rc;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->base = base;
+	c->conf = *conf;
+	LIST_INIT(&c->all);
+	for (int svc = 0; svc < RADIUS_SVC__MAX; svc++) {
+		TAILQ_INIT(&c->waiting[svc]);
+		for (unsigned i = 0; i < RADIUS_CLIENT_MAX_SERVERS; i++)
+			c->servers[svc][i].fd = -1;
+		for (unsigned i = 0; i < conf->nservers[svc]; i++) {
+			struct rc_server *s = &c->servers[svc][i];
+			s->c = c;
+			s->svc = (enum radius_service)svc;
+			s->index = i;
+			s->conf = conf->servers[svc][i];
+			s->last_drop_warning = INT64_MIN / 2;
+			if (!s->conf.name[0])
+				format_addr(&s->conf.addr, s->conf.name, sizeof(s->conf.name));
+			if (RAND_bytes(&s->next_id, 1) != 1)
+				s->next_id = 0;
+			s->fd = socket(s->conf.addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			if (s->fd < 0) {
+				rc = -errno;
+				log_err(CONCERN, "%s: socket: %s", s->conf.name, strerror(errno));
+				radius_client_free(c);
+				return rc;
+			}
+			/* Room for a reply to each of the 256 identifiers. */
+			int rcvbuf = RADIUS_CLIENT_IDS * RADIUS_MAX_LEN;
+			(void)setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+			s->ev = event_new(base, s->fd, EV_READ | EV_PERSIST, on_read, s);
+			if (!s->ev || event_add(s->ev, NULL) != 0) {
+				radius_client_free(c);
+				return -ENOMEM;
+			}
+		}
+	}
+	*out = c;
+	return 0;
+}
+
+void radius_client_free(struct radius_client *c)
+{
+	if (!c)
+		return;
+	while (!LIST_EMPTY(&c->all))
+		request_free(LIST_FIRST(&c->all));
+	for (int svc = 0; svc < RADIUS_SVC__MAX; svc++) {
+		for (unsigned i = 0; i < RADIUS_CLIENT_MAX_SERVERS; i++) {
+			struct rc_server *s = &c->servers[svc][i];
+			if (s->ev)
+				event_free(s->ev);
+			if (s->fd >= 0)
+				close(s->fd);
+		}
+	}
+	OPENSSL_cleanse(&c->conf, sizeof(c->conf));
+	free(c);
+}
+
+void radius_client_on_server_up(struct radius_client *c, radius_server_up_fn fn, void *arg)
+{
+	c->up_fn = fn;
+	c->up_arg = arg;
+}
+
+int radius_client_send(struct radius_client *c, enum radius_service svc, uint8_t code,
+		       const struct radius_attrs *attrs, const uint8_t *password, size_t password_len,
+		       radius_reply_fn fn, void *arg, struct radius_request **req)
+{
+	struct radius_request *r;
+	int rc;
+
+	if (req)
+		*req = NULL;
+	if (svc >= RADIUS_SVC__MAX || c->conf.nservers[svc] == 0)
+		return -EINVAL;
+	switch (code) {
+	case RADIUS_ACCESS_REQUEST:
+		if (svc != RADIUS_SVC_AUTH)
+			return -EINVAL;
+		break;
+	case RADIUS_ACCOUNTING_REQUEST:
+		if (svc != RADIUS_SVC_ACCT)
+			return -EINVAL;
+		break;
+	case RADIUS_STATUS_SERVER:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (password && (code != RADIUS_ACCESS_REQUEST || password_len > RADIUS_PASSWORD_MAX))
+		return -EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->c = c;
+	r->svc = svc;
+	r->code = code;
+	r->server = -1;
+	r->fn = fn;
+	r->arg = arg;
+	if (attrs)
+		memcpy(&r->attrs, attrs, sizeof(*attrs));
+	if (password) {
+		r->has_password = true;
+		r->password_len = password_len;
+		memcpy(r->password, password, password_len);
+	}
+	r->timer = evtimer_new(c->base, on_timer, r);
+	LIST_INSERT_HEAD(&c->all, r, all_link);
+	if (!r->timer) {
+		request_free(r);
+		return -ENOMEM;
+	}
+	rc = dispatch(r, true);
+	if (rc < 0) {
+		request_free(r);
+		return rc;
+	}
+	c->st.requests++;
+	if (req)
+		*req = r;
+	return 0;
+}
+
+void radius_client_cancel(struct radius_request *r)
+{
+	struct radius_client *c;
+	enum radius_service svc;
+
+	if (!r)
+		return;
+	c = r->c;
+	svc = r->svc;
+	request_free(r);
+	drain(c, svc);
+}
+
+void radius_client_get_stats(const struct radius_client *c, struct radius_client_stats *s)
+{
+	*s = c->st;
+}
+
+int radius_client_server_state(const struct radius_client *c, enum radius_service svc,
+			       unsigned index, struct radius_server_state *st)
+{
+	const struct rc_server *s;
+
+	if (svc >= RADIUS_SVC__MAX || index >= c->conf.nservers[svc])
+		return -ENOENT;
+	s = &c->servers[svc][index];
+	snprintf(st->name, sizeof(st->name), "%s", s->conf.name);
+	st->dead = !server_alive(s, now_ms());
+	st->outstanding = s->outstanding;
+	st->replies = s->replies;
+	st->timeouts = s->timeouts;
+	return 0;
+}
