@@ -47,6 +47,7 @@ struct json_t;
 #define BUNDLE_ENVELOPE_MAGIC    "menjin-signed 1"
 #define BUNDLE_TYPE_POLICY       "policy-bundle"
 #define BUNDLE_TYPE_STIX         "stix-bundle"
+#define BUNDLE_TYPE_LIST         "ip-list"           /* a signed plain feed */
 #define BUNDLE_FORMAT            "menjin-bundle/1"    /* payload "format" */
 #define BUNDLE_HEADER_MAX        1024                  /* envelope header bytes */
 #define BUNDLE_TYPE_MAX          32

@@ -153,7 +153,8 @@ mcopy -i "$OUT/boot.part" "$kernel" ::/vmlinuz
 mcopy -i "$OUT/boot.part" "$initrd" ::/initrd.img
 mcopy -i "$OUT/boot.part" "$OUT/syslinux.cfg" ::/syslinux.cfg
 syslinux --install "$OUT/boot.part"
-mkfs.ext4 -q -F -L menjin-root -U "$root_uuid" -d "$R" "$OUT/root.part" "${root_mb}M"
+rm -f "$OUT/syslinux.cfg"
+mkfs.ext4 -q -F -L menjin-root -U "$root_uuid" -d "$R" "$OUT/root.part" "${root_mb}M" >/dev/null
 
 boot_start=2048
 boot_sectors=$((boot_mb * 2048))

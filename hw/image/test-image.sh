@@ -25,9 +25,10 @@ ACCEL=${ACCEL:-tcg}
 die() { echo "test-image: $*" >&2; exit 1; }
 
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: make deps-image"
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 T=$OUT/test
 rm -rf "$T"; mkdir -p "$T"
-T=$(cd "$T" && pwd)
 qemu_pid=""
 cleanup() {
 	if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then

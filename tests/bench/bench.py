@@ -79,20 +79,37 @@ def proc_jiffies(pid):
     return int(v[11]) + int(v[12])
 
 
+def worker_tid(pid):
+    """The forwarding thread: DPDK names it rte-worker-N (menjin-fp and
+    testpmd alike); lcore 1 is the only worker in these runs."""
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+            if f.read().startswith("rte-worker"):
+                return int(tid)
+    return pid
+
+
+def thread_jiffies(pid, tid):
+    with open("/proc/%d/task/%d/stat" % (pid, tid)) as f:
+        v = f.read().rsplit(")", 1)[1].split()
+    return int(v[11]) + int(v[12])
+
+
 class CpuWindow:
-    """How much CPU the measured process had during a window, and how much
-    everything else on the machine took (the 2 cores are shared)."""
+    """How much CPU the forwarding thread had during a window, and how much
+    every other process took (the 2 cores are shared with other work)."""
 
     def __init__(self, pid):
-        self.pid = pid
-        self.t, self.busy, self.own = time.monotonic(), cpu_busy(), proc_jiffies(pid)
+        self.pid, self.tid = pid, worker_tid(pid)
+        self.t, self.busy = time.monotonic(), cpu_busy()
+        self.own, self.worker = proc_jiffies(pid), thread_jiffies(pid, self.tid)
 
     def end(self):
         dt = time.monotonic() - self.t
         busy, own = cpu_busy() - self.busy, proc_jiffies(self.pid) - self.own
-        n = os.cpu_count()
-        return {"own_cpus": own / HZ / dt, "others_cpus": max(0.0, (busy - own) / HZ / dt),
-                "ncpus": n}
+        worker = thread_jiffies(self.pid, self.tid) - self.worker
+        return {"worker_cpu": worker / HZ / dt, "own_cpus": own / HZ / dt,
+                "others_cpus": max(0.0, (busy - own) / HZ / dt)}
 
 
 def pcap_frames(work, name):
@@ -406,10 +423,12 @@ class Bench:
                 # the same list again, staged and committed under traffic
                 t = fp.must("blocklist-load", "replace", os.path.join(self.work, prefixes))
                 c0, tc0 = fp.snap()
+                cpu2 = CpuWindow(fp.proc.pid)
                 tcommit = fp.commit(2)
                 c1, tc1 = fp.snap()
+                cpu2 = cpu2.end()
                 dc = deltas_of(c0, c1)
-                live = {"blocklist_load_s": t, "commit_s": tcommit,
+                live = {"blocklist_load_s": t, "commit_s": tcommit, "cpu": cpu2,
                         "mpps_during": dc["port.lan0.rx_pkts"] / (tc1 - tc0) / 1e6,
                         "punt_full": dc.get("drop.punt_full", 0),
                         "punts": sum(v for k, v in dc.items() if k.startswith("punt.") and k != "punt.send_failed"),
@@ -445,11 +464,16 @@ class Bench:
         log("%s: menjin-fp %.2f Mpps; testpmd again" % (label, f["mpps"]))
         r2 = self.ref("ref2_" + label, mix, two_sided)
         ref = {"mpps": (r1["mpps"] + r2["mpps"]) / 2, "before": r1, "after": r2,
-               "spread": abs(r1["mpps"] - r2["mpps"]) / max(r1["mpps"], r2["mpps"])}
+               "spread": abs(r1["mpps"] - r2["mpps"]) / max(r1["mpps"], r2["mpps"]),
+               "mpps_per_cpu": (r1["mpps"] / r1["cpu"]["worker_cpu"] +
+                                r2["mpps"] / r2["cpu"]["worker_cpu"]) / 2}
         f.update({"label": label, "kind": kind, "size": size, "mix": mix, "two_sided": two_sided,
-                  "ref": ref, "ratio": f["mpps"] / ref["mpps"] if ref["mpps"] else 0.0})
-        log("%s: menjin-fp %.2f Mpps = %.3f of testpmd (%.2f/%.2f), %.0f cycles/frame in parse..decide"
-            % (label, f["mpps"], f["ratio"], r1["mpps"], r2["mpps"], f["cycles_per_pkt"]))
+                  "ref": ref, "ratio": f["mpps"] / ref["mpps"] if ref["mpps"] else 0.0,
+                  "mpps_per_cpu": f["mpps"] / f["cpu"]["worker_cpu"]})
+        f["ratio_per_cpu"] = f["mpps_per_cpu"] / ref["mpps_per_cpu"]
+        log("%s: menjin-fp %.2f Mpps = %.3f of testpmd (%.2f/%.2f; per worker CPU second %.3f), "
+            "%.0f cycles/frame in parse..decide" % (label, f["mpps"], f["ratio"], r1["mpps"], r2["mpps"],
+                                                    f["ratio_per_cpu"], f["cycles_per_pkt"]))
         self.results["runs"].append(f)
         return f
 
@@ -466,11 +490,13 @@ class Bench:
             fp.load("devices_pool_10000.txt", "blocklist_1000.txt")
             time.sleep(self.warm)
             a, ta = fp.snap()
+            cpu = CpuWindow(fp.proc.pid)
             log("hitless: %d table swaps during replay" % nswaps)
             res["swap_s"] = fp.must("-f", os.path.join(self.work, "swaps.fpctl"))
             log("hitless: 100,000 device updates during replay")
             res["dev_update_s"] = fp.must("device-load", os.path.join(self.work, "dev_updates.txt"))
             b, tb = fp.snap()
+            cpuA = cpu.end()
         finally:
             fp.stop()
         res["swaps_per_s"] = nswaps / res["swap_s"]
@@ -478,7 +504,7 @@ class Bench:
         res["generation_after"] = b.get("generation")
         res["devices_after"] = b.get("devices")
         dA = deltas_of(a, b)
-        res["A"] = {"rx": dA["port.lan0.rx_pkts"], "s": tb - ta,
+        res["A"] = {"rx": dA["port.lan0.rx_pkts"], "s": tb - ta, "cpu": cpuA,
                     "mpps": dA["port.lan0.rx_pkts"] / (tb - ta) / 1e6}
         log("hitless: baseline without updates, same frame count")
         fp = FastPath(self, "hitless_baseline", "main")
@@ -487,6 +513,7 @@ class Bench:
             fp.load("devices_pool_10000.txt", "blocklist_1000.txt")
             time.sleep(self.warm)
             a2, ta2 = fp.snap()
+            cpu = CpuWindow(fp.proc.pid)
             deadline = time.monotonic() + 2 * (tb - ta) + 5
             while time.monotonic() < deadline:
                 time.sleep(0.25)
@@ -495,10 +522,11 @@ class Bench:
                 if got >= res["A"]["rx"]:
                     break
             b2, tb2 = fp.snap()
+            cpuB = cpu.end()
         finally:
             fp.stop()
         dB = deltas_of(a2, b2)
-        res["B"] = {"rx": dB["port.lan0.rx_pkts"], "s": tb2 - ta2,
+        res["B"] = {"rx": dB["port.lan0.rx_pkts"], "s": tb2 - ta2, "cpu": cpuB,
                     "mpps": dB["port.lan0.rx_pkts"] / (tb2 - ta2) / 1e6}
         # 1. each window against the mix
         okA, worstA, rowsA = fate_check(info, dA["port.lan0.rx_pkts"], 0, dA, False)
@@ -596,21 +624,24 @@ def report(b):
     L.append("menjin-fp benchmark (%s): %d CPUs, TSC %.0f MHz, %.0f s per measurement"
              % ("BENCH_QUICK" if R["quick"] else "full", R["cpus"], R["tsc_mhz"], R["interval_s"]))
     L.append("Mpps = frames received per second by menjin-fp (sum of both ports when both replay);")
-    L.append("ratio = menjin-fp / dpdk-testpmd io forwarding, same vdevs and pcap, measured just before;")
-    L.append("cyc = TSC cycles per frame in parse..decide (pipeline.cycles); budget = TSC / Mpps.")
+    L.append("ratio = menjin-fp / dpdk-testpmd io forwarding, same vdevs and pcap, run before and after;")
+    L.append("cyc = TSC cycles per frame in parse..decide (pipeline.cycles); budget = TSC x wCPU / Mpps,")
+    L.append("all the worker spent per frame (rx, parse..decide, tx).")
     L.append("")
-    L.append("spread = difference of the two testpmd runs around menjin-fp; others = CPUs used by other")
-    L.append("processes during the menjin-fp window (of %d; the machine is shared), fp = CPUs menjin-fp had."
+    L.append("ref = mean of the testpmd runs before and after (spread = their difference); wCPU = share")
+    L.append("of a CPU the menjin-fp worker thread got, others = CPUs other processes used meanwhile (of %d:"
              % R["cpus"])
+    L.append("the machine is shared); ratio/cpu = the ratio of Mpps per worker-thread CPU second.")
     L.append("")
-    L.append("%-10s %6s %6s %6s %6s %6s %5s %6s %6s %6s %5s %7s %s" % (
-        "run", "table", "ref", "spread", "menjin", "ratio", "cyc", "budget", "MACs", "others", "fp",
-        "commit", "fates"))
+    L.append("%-10s %5s %6s %6s %6s %6s %7s %5s %6s %6s %5s %6s %7s %s" % (
+        "run", "table", "ref", "spread", "menjin", "ratio", "rat/cpu", "cyc", "budget", "MACs", "wCPU",
+        "others", "commit", "fates"))
     for r in R["runs"]:
-        L.append("%-10s %6s %6.2f %5.0f%% %6.2f %6.3f %5.0f %6.0f %6d %6.2f %5.2f %6.2fs %s"
+        L.append("%-10s %5s %6.2f %5.0f%% %6.2f %6.3f %7.3f %5.0f %6.0f %6d %5.2f %6.2f %6.2fs %s"
                  % (r["label"], human(r["size"]), r["ref"]["mpps"], 100 * r["ref"]["spread"], r["mpps"],
-                    r["ratio"], r["cycles_per_pkt"], R["tsc_mhz"] / r["mpps"] if r["mpps"] else 0,
-                    r["distinct_macs"], r["cpu"]["others_cpus"], r["cpu"]["own_cpus"],
+                    r["ratio"], r["ratio_per_cpu"], r["cycles_per_pkt"],
+                    R["tsc_mhz"] / r["mpps"] * r["cpu"]["worker_cpu"] if r["mpps"] else 0,
+                    r["distinct_macs"], r["cpu"]["worker_cpu"], r["cpu"]["others_cpus"],
                     r["load"]["commit_s"], "ok" if r["fates_ok"] else "WRONG"))
     L.append("")
     L.append("table loads (fpctl wall time): " + "; ".join(
@@ -620,15 +651,16 @@ def report(b):
     base = next((r for r in R["runs"] if r["label"] == "main"), None)
     if base:
         L.append("scaling vs main (8.5k devices, 1k prefixes): " + "; ".join(
-            "%s ratio x%.2f, cycles x%.2f" % (r["label"], r["ratio"] / base["ratio"],
+            "%s ratio/cpu x%.2f, cycles x%.2f" % (r["label"], r["ratio_per_cpu"] / base["ratio_per_cpu"],
                                               r["cycles_per_pkt"] / base["cycles_per_pkt"])
             for r in R["runs"] if r["kind"] in ("devices", "prefixes")))
     for r in R["runs"]:
         lv = r.get("live_recommit")
         if lv:
             L.append("%s re-committed under traffic: blocklist-load %.2fs, commit %.2fs; %.2f Mpps meanwhile "
-                     "(%.2f before); punt copies lost %d of %d (control thread busy building)"
+                     "(%.2f before; per worker CPU second %.2f vs %.2f); punt copies lost %d of %d"
                      % (r["label"], lv["blocklist_load_s"], lv["commit_s"], lv["mpps_during"], r["mpps"],
+                        lv["mpps_during"] / lv["cpu"]["worker_cpu"], r["mpps_per_cpu"],
                         lv["punt_full"], lv["punts"] + lv["punt_full"]))
     h = R["hitless"]
     if h:
@@ -636,8 +668,11 @@ def report(b):
         L.append("hitless: %d swaps (acl-set + blocklist-load replace 1k + commit) in %.1fs = %.1f swaps/s; "
                  "100,000 device re-sets in %.2fs = %.0f/s"
                  % (h["swaps"], h["swap_s"], h["swaps_per_s"], h["dev_update_s"], h["dev_updates_per_s"]))
-        L.append("  window A (updates) %d frames at %.2f Mpps, B (none) %d frames at %.2f Mpps (A/B %.3f)"
-                 % (h["A"]["rx"], h["A"]["mpps"], h["B"]["rx"], h["B"]["mpps"], h["A"]["mpps"] / h["B"]["mpps"]))
+        L.append("  window A (updates) %d frames at %.2f Mpps (worker %.2f CPU), B (none) %d frames at %.2f Mpps "
+                 "(%.2f CPU): A/B %.3f, per worker CPU second %.3f"
+                 % (h["A"]["rx"], h["A"]["mpps"], h["A"]["cpu"]["worker_cpu"], h["B"]["rx"], h["B"]["mpps"],
+                    h["B"]["cpu"]["worker_cpu"], h["A"]["mpps"] / h["B"]["mpps"],
+                    (h["A"]["mpps"] / h["A"]["cpu"]["worker_cpu"]) / (h["B"]["mpps"] / h["B"]["cpu"]["worker_cpu"])))
         worst = max((c for c in h["compare"] if c["bound_frames"] > 0),
                     key=lambda c: abs(c["excess_frames_in_A"]) / c["bound_frames"])
         L.append("  per-reason drop/rx A vs B: %s (largest: %s %+.0f frames, bound %.0f); vs mix: A %s, B %s"
@@ -693,15 +728,15 @@ def plot(b, path):
         if len(pts) < 2:
             continue
         xs = [xof(r) for r in pts]
-        ax1.plot(xs, [r["mpps"] for r in pts], "o-", color=color, label="menjin-fp, " + lab)
-        ax1.plot(xs, [r["ref"]["mpps"] for r in pts], "s--", color=color, alpha=0.5,
+        ax1.plot(xs, [r["mpps_per_cpu"] for r in pts], "o-", color=color, label="menjin-fp, " + lab)
+        ax1.plot(xs, [r["ref"]["mpps_per_cpu"] for r in pts], "s--", color=color, alpha=0.5,
                  label="testpmd io on the same pcap (%s runs)" % kind)
         ax2.plot(xs, [r["cycles_per_pkt"] for r in pts], "o-", color=color, label=lab)
         for x, r in zip(xs, pts):
-            ax1.annotate("%.2f" % r["ratio"], (x, r["mpps"]), textcoords="offset points",
+            ax1.annotate("%.2f" % r["ratio_per_cpu"], (x, r["mpps_per_cpu"]), textcoords="offset points",
                          xytext=(4, -12), fontsize=8, color=color)
     ax1.set_xscale("log")
-    ax1.set_ylabel("Mpps (LAN frames received)")
+    ax1.set_ylabel("Mpps per worker CPU second")
     ax1.set_ylim(bottom=0)
     ax1.set_title("menjin-fp on net_pcap infinite_rx -> net_null, 1 worker (labels: ratio to testpmd)")
     ax1.legend(fontsize=8)

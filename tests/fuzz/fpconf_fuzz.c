@@ -3,6 +3,7 @@
  * or parse into a struct that passes its own limits.
  *
  * fuzz-sources: dataplane/fpconf.c
+ * fuzz-runs: 3000
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -304,7 +304,8 @@ static void test_malformed(void **state)
 	refused("<Benchmark " NS " id=\"b\"><Rule id=\"r\"/></Benchmark>", -EINVAL, "no TestResult in the document");
 	refused("<TestResult " NS " end-time=\"2026-11-20T10:00:00Z\"><target>a</target>", -EINVAL,
 		"results.xml: line 1: not well-formed XML: ");
-	refused("<TestResult " NS "><target>a</target></Result>", -EINVAL, "not well-formed XML");
+	refused("<TestResult " NS " end-time=\"2026-11-20T10:00:00Z\"><target>a</target></Result>", -EINVAL,
+		"line 1: not well-formed XML: Opening and ending tag mismatch: TestResult line 1 and Result");
 	refused("", -EINVAL, "results.xml: empty file");
 	refused("pc1,00:11:22:33:44:55,TWGCB-01-008-0001,pass,2026-11-20", -EINVAL, "not well-formed XML");
 }
