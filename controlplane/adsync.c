@@ -735,6 +735,26 @@ int ad_builder_members(struct ad_builder *b, const char *old_dn, const char *dn,
 	return 0;
 }
 
+int ad_builder_retain(struct ad_builder *b, const uint8_t (*guids)[16], unsigned n)
+{
+	uint8_t (*sorted)[16] = NULL;
+	if (n) {
+		sorted = malloc((size_t)n * 16);
+		if (!sorted)
+			return -ENOMEM;
+		memcpy(sorted, guids, (size_t)n * 16);
+		qsort(sorted, n, 16, guid_cmp);
+	}
+	for (unsigned i = 0; i < b->nobjs; i++) {
+		if (b->objs[i].kind == 0)
+			continue;
+		if (!n || !bsearch(b->objs[i].guid, sorted, n, 16, guid_cmp))
+			builder_remove(b, i);
+	}
+	free(sorted);
+	return 0;
+}
+
 const char *ad_builder_group_dn(const struct ad_builder *b, const uint8_t guid[16])
 {
 	uint32_t *slot = slot_of(b, guid);

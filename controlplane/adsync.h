@@ -226,6 +226,9 @@ int ad_builder_put(struct ad_builder *b, struct ad_record *r);
  * Every other object loses that value from its memberOf. */
 int ad_builder_members(struct ad_builder *b, const char *old_dn, const char *dn,
 		       const uint8_t (*guids)[16], unsigned n);
+/* The server says these guids are every object under the bases: all others
+ * are removed (deletions seen without the right to read tombstones). */
+int ad_builder_retain(struct ad_builder *b, const uint8_t (*guids)[16], unsigned n);
 /* The DN the snapshot under construction has for a group guid, or NULL. */
 const char *ad_builder_group_dn(const struct ad_builder *b, const uint8_t guid[16]);
 unsigned ad_builder_changes(const struct ad_builder *b);
@@ -289,6 +292,7 @@ struct adsync_conf {
 	unsigned max_objects;
 	int      max_backoff;                   /* seconds */
 	bool     show_deleted;                  /* ask for tombstones in incremental syncs */
+	bool     deletion_sweep;                /* list every guid in each incremental sync */
 };
 
 struct config_setting_t;

@@ -21,6 +21,7 @@ void adsync_conf_defaults(struct adsync_conf *c)
 	c->max_objects = AD_DEFAULT_MAX_OBJECTS;
 	c->max_backoff = AD_DEFAULT_MAX_BACKOFF;
 	c->show_deleted = true;
+	c->deletion_sweep = true;
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -130,7 +131,7 @@ int adsync_conf_parse(const struct config_setting_t *ad, const char *file, struc
 	static const char *const known[] = {
 		"uris", "bind_dn", "password_file", "ca_file", "computer_base", "group_base",
 		"poll_interval", "full_interval", "timeout", "page_size", "max_objects", "max_backoff",
-		"show_deleted", NULL
+		"show_deleted", "deletion_sweep", NULL
 	};
 	char at[300];
 	int rc;
@@ -212,13 +213,19 @@ int adsync_conf_parse(const struct config_setting_t *ad, const char *file, struc
 		else
 			*(int *)ints[i].dst = (int)v;
 	}
-	const config_setting_t *sd = config_setting_get_member(ad, "show_deleted");
-	if (sd) {
-		if (config_setting_type(sd) != CONFIG_TYPE_BOOL) {
-			where(sd, file, at, sizeof(at));
-			return bad(err, errlen, "%sad.show_deleted: must be true or false", at);
+	struct { const char *name; bool *dst; } bools[] = {
+		{ "show_deleted", &c->show_deleted },
+		{ "deletion_sweep", &c->deletion_sweep },
+	};
+	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
+		const config_setting_t *b = config_setting_get_member(ad, bools[i].name);
+		if (!b)
+			continue;
+		if (config_setting_type(b) != CONFIG_TYPE_BOOL) {
+			where(b, file, at, sizeof(at));
+			return bad(err, errlen, "%sad.%s: must be true or false", at, bools[i].name);
 		}
-		c->show_deleted = config_setting_get_bool(sd);
+		*bools[i].dst = config_setting_get_bool(b);
 	}
 
 	char msg[AD_ERR_MAX];

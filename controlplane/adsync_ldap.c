@@ -8,6 +8,10 @@
 #include "adsync_ldap.h"
 
 #include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <lber.h>
 #include <ldap.h>
@@ -42,12 +46,63 @@ static void ldap_reason(LDAP *ld, int rc, char *out, size_t outlen)
 	char *diag = NULL;
 	if (ld)
 		ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
-	if (diag && diag[0])
+	/* "(unknown error code)" is libldap having nothing to add. */
+	if (diag && diag[0] && diag[0] != '(')
 		snprintf(out, outlen, "%s (%s)", ldap_err2string(rc), diag);
 	else
 		snprintf(out, outlen, "%s", ldap_err2string(rc));
 	if (diag)
 		ldap_memfree(diag);
+}
+
+/* libldap (built with GnuTLS on Debian) says only "Can't contact LDAP
+ * server" whether the DC is down or its certificate is refused: tell the
+ * two apart with a plain TCP connection, so the status says which. */
+static void explain_connect_failure(const char *uri, int timeout, const char *ca_file, char *out,
+				    size_t outlen)
+{
+	LDAPURLDesc *lud = NULL;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	char port[8];
+	int fd = -1, err = 0;
+
+	if (ldap_url_parse(uri, &lud) != LDAP_URL_SUCCESS || !lud->lud_host || !lud->lud_host[0]) {
+		snprintf(out, outlen, "cannot parse the URI");
+		goto out;
+	}
+	bool ldaps = strcasecmp(lud->lud_scheme, "ldaps") == 0;
+	snprintf(port, sizeof(port), "%d", lud->lud_port ? lud->lud_port : ldaps ? 636 : 389);
+	if ((err = getaddrinfo(lud->lud_host, port, &hints, &ai)) != 0) {
+		snprintf(out, outlen, "cannot resolve %.100s: %s", lud->lud_host, gai_strerror(err));
+		goto out;
+	}
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd < 0) {
+		snprintf(out, outlen, "socket: %s", strerror(errno));
+		goto out;
+	}
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno == EINPROGRESS) {
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		socklen_t len = sizeof(err);
+		if (poll(&pfd, 1, timeout * 1000) <= 0)
+			err = ETIMEDOUT;
+		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+	} else if (errno != 0 && errno != EINPROGRESS) {
+		err = errno;
+	}
+	if (err)
+		snprintf(out, outlen, "cannot connect to %.100s port %s: %s", lud->lud_host, port, strerror(err));
+	else
+		snprintf(out, outlen, "%.100s port %s answers, but TLS failed: is the DC's certificate signed "
+			 "by a CA in %.150s, does it name %.100s, is it in its validity period?", lud->lud_host,
+			 port, ca_file, lud->lud_host);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ai)
+		freeaddrinfo(ai);
+	ldap_free_urldesc(lud);
 }
 
 static void conn_close(struct conn *c)
@@ -102,8 +157,8 @@ static int conn_open(struct conn *c, const char *uri, const char *password, char
 	bool starttls = strncasecmp(uri, "ldap://", 7) == 0;
 	rc = starttls ? ldap_start_tls_s(c->ld, NULL, NULL) : ldap_connect(c->ld);
 	if (rc != LDAP_SUCCESS) {
-		ldap_reason(c->ld, rc, why, sizeof(why));
-		snprintf(err, errlen, "%.100s: %s failed: %.380s", uri, starttls ? "StartTLS" : "TLS connection", why);
+		explain_connect_failure(uri, cf->timeout, cf->ca_file, why, sizeof(why));
+		snprintf(err, errlen, "%.100s: %s failed: %.380s", uri, starttls ? "StartTLS" : "connecting", why);
 		return -ECONNREFUSED;
 	}
 	struct berval cred = { .bv_val = (char *)password, .bv_len = strlen(password) };
@@ -222,6 +277,8 @@ static int canonical_base(struct conn *c, const char *base, const char *setting,
 
 typedef int (*entry_fn)(struct conn *c, const struct ad_entry *e, void *ctx);
 
+#define SYNC_ATTRS ((char **)ad_sync_attrs)
+
 /* Hand one LDAP entry to fn as a struct ad_entry. */
 static int deliver(struct conn *c, LDAPMessage *m, entry_fn fn, void *ctx)
 {
@@ -274,8 +331,8 @@ static int deliver(struct conn *c, LDAPMessage *m, entry_fn fn, void *ctx)
 
 /* A subtree search with the paged results control (RFC 2696), one page at
  * a time, each entry handed to fn. Bounded by max_entries. */
-static int paged_search(struct conn *c, const char *base, const char *filter, bool show_deleted,
-			unsigned max_entries, entry_fn fn, void *ctx)
+static int paged_search(struct conn *c, const char *base, const char *filter, char **attrs,
+			bool show_deleted, unsigned max_entries, entry_fn fn, void *ctx)
 {
 	struct ad_job *job = c->job;
 	struct timeval tv = { .tv_sec = job->conf.timeout };
@@ -306,8 +363,8 @@ static int paged_search(struct conn *c, const char *base, const char *filter, bo
 		ctrls[0] = pctrl;
 		if (show_deleted)
 			ctrls[1] = &show;
-		lrc = ldap_search_ext_s(c->ld, base, LDAP_SCOPE_SUBTREE, filter, (char **)ad_sync_attrs, 0,
-					ctrls, NULL, &tv, LDAP_NO_LIMIT, &res);
+		lrc = ldap_search_ext_s(c->ld, base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, ctrls, NULL, &tv,
+					LDAP_NO_LIMIT, &res);
 		ldap_control_free(pctrl);
 		if (lrc == LDAP_SUCCESS || lrc == LDAP_PARTIAL_RESULTS || lrc == LDAP_REFERRAL)
 			lrc = ldap_parse_result(c->ld, res, &result, NULL, NULL, NULL, &rctrls, 0);
@@ -449,9 +506,47 @@ static int full_sync(struct conn *c, const struct ad_scope *scope, struct collec
 	if (rc < 0)
 		return job_fail(c->job, rc, "starting a snapshot: %s", strerror(-rc));
 	unsigned max = c->job->conf.max_objects;
-	rc = paged_search(c, scope->computer_base, "(objectClass=computer)", false, max, put_entry, col);
+	rc = paged_search(c, scope->computer_base, "(objectClass=computer)", SYNC_ATTRS, false, max,
+			  put_entry, col);
 	if (rc == 0)
-		rc = paged_search(c, scope->group_base, "(objectClass=group)", false, max, put_entry, col);
+		rc = paged_search(c, scope->group_base, "(objectClass=group)", SYNC_ATTRS, false, max,
+				  put_entry, col);
+	return rc;
+}
+
+/* One guid of the deletion sweep. */
+static int sweep_entry(struct conn *c, const struct ad_entry *e, void *ctx)
+{
+	struct collect *col = ctx;
+	for (unsigned i = 0; i < e->nattrs; i++) {
+		if (strcasecmp(e->attrs[i].name, "objectGUID") != 0)
+			continue;
+		if (e->attrs[i].nvals != 1 || e->attrs[i].vals[0].len != 16)
+			break;
+		if (col->nguids == col->capguids)
+			return job_fail(c->job, -E2BIG, "%s: more than %u objects under the bases; raise "
+					"ad.max_objects", c->uri, col->capguids);
+		memcpy(col->guids[col->nguids++], e->attrs[i].vals[0].val, 16);
+		return 0;
+	}
+	/* Keeping an object we cannot see is safer than guessing it is gone. */
+	return job_fail(c->job, -EIO, "%.300s: no readable objectGUID in the deletion sweep", e->dn);
+}
+
+/* Every guid still under the bases: what is not there any more was deleted
+ * (or moved out), even when the bind account may not read tombstones. */
+static int deletion_sweep(struct conn *c, const struct ad_scope *scope, struct collect *col)
+{
+	char *attrs[] = { "objectGUID", NULL };
+	unsigned max = c->job->conf.max_objects;
+	col->nguids = 0;
+	int rc = paged_search(c, scope->computer_base, "(objectClass=computer)", attrs, false, max,
+			      sweep_entry, col);
+	if (rc == 0)
+		rc = paged_search(c, scope->group_base, "(objectClass=group)", attrs, false, max, sweep_entry,
+				  col);
+	if (rc == 0)
+		rc = ad_builder_retain(col->b, (const uint8_t(*)[16])col->guids, col->nguids);
 	return rc;
 }
 
@@ -470,7 +565,8 @@ static int incremental_sync(struct conn *c, const struct ad_scope *scope, const 
 	col->incremental = true;
 	snprintf(filter, sizeof(filter), "(&(|(objectClass=computer)(objectClass=group))(uSNChanged>=%" PRIu64 "))",
 		 job->base->source.usn + 1);
-	rc = paged_search(c, nc, filter, job->conf.show_deleted, 2 * job->conf.max_objects, put_entry, col);
+	rc = paged_search(c, nc, filter, SYNC_ATTRS, job->conf.show_deleted, 2 * job->conf.max_objects,
+			  put_entry, col);
 	if (rc < 0 || col->too_many_groups)
 		return rc;
 
@@ -487,11 +583,13 @@ static int incremental_sync(struct conn *c, const struct ad_scope *scope, const 
 		snprintf(mfilter, sizeof(mfilter), "(&(|(objectClass=computer)(objectClass=group))(memberOf=%s))",
 			 esc);
 		col->nguids = 0;
-		rc = paged_search(c, nc, mfilter, false, job->conf.max_objects, put_entry, col);
+		rc = paged_search(c, nc, mfilter, SYNC_ATTRS, false, job->conf.max_objects, put_entry, col);
 		if (rc == 0)
 			rc = ad_builder_members(col->b, g->old_dn, g->dn, (const uint8_t(*)[16])col->guids,
 						col->nguids);
 	}
+	if (rc == 0 && job->conf.deletion_sweep)
+		rc = deletion_sweep(c, scope, col);
 	return rc;
 }
 

@@ -36,6 +36,7 @@ struct api_conn {
 	bool                closing;      /* free once the output is written */
 	bool                pending;      /* an asynchronous answer is on its way */
 	json_t             *pending_result;
+	char                refusal[256];  /* answered to the first request, then closed */
 	struct api_conn    *next;
 };
 
@@ -322,7 +323,16 @@ static void read_cb(struct bufferevent *bev, void *arg)
 	size_t len;
 	char *line;
 
-	while (!c->pending && !c->closing && !c->following &&
+	if (c->refusal[0] && (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
+		/* Answered after the request is read, so a client that writes
+		 * before it reads sees the reason rather than a broken pipe. */
+		free(line);
+		reply_err(c, c->refusal);
+		c->closing = true;
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
+	while (!c->refusal[0] && !c->pending && !c->closing && !c->following &&
 	       (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
 		if (len > 0 && line[len - 1] == '\r')
 			len--;
@@ -409,20 +419,19 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	bufferevent_set_timeouts(c->bev, &idle, NULL);
 
 	if (c->who.role == API_ROLE_NONE || a->nconns > API_MAX_CLIENTS) {
-		char err[256];
 		if (c->who.role == API_ROLE_NONE)
-			snprintf(err, sizeof(err), "permission denied: %s (uid %u) is in neither %s nor %s", c->who.login,
-				 c->who.uid, a->d->conf->admin_group, a->d->conf->operator_group);
+			snprintf(c->refusal, sizeof(c->refusal), "permission denied: %s (uid %u) is in neither %s nor %s",
+				 c->who.login, c->who.uid, a->d->conf->admin_group, a->d->conf->operator_group);
 		else
-			snprintf(err, sizeof(err), "too many clients (%d)", API_MAX_CLIENTS);
-		log_warn("api", "pid %d: %s", (int)cred.pid, err);
-		reply_err(c, err);
-		c->closing = true;
-		bufferevent_enable(c->bev, EV_WRITE);
-		return;
+			snprintf(c->refusal, sizeof(c->refusal), "too many clients (%d)", API_MAX_CLIENTS);
+		log_warn("api", "pid %d: %s", (int)cred.pid, c->refusal);
+		/* A short leash: the reply goes out with the first line or in 5 s. */
+		struct timeval t = { .tv_sec = 5 };
+		bufferevent_set_timeouts(c->bev, &t, NULL);
+	} else {
+		log_debug("api", "client uid %u (%s) pid %d connected as %s", c->who.uid, c->who.login, (int)cred.pid,
+			  api_role_name(c->who.role));
 	}
-	log_debug("api", "client uid %u (%s) pid %d connected as %s", c->who.uid, c->who.login, (int)cred.pid,
-		  api_role_name(c->who.role));
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 

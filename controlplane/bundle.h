@@ -24,7 +24,7 @@
  *   key       the key id is one of the configured keys          -ENOKEY
  *   signature Ed25519 verifies with that key                    -EKEYREJECTED
  *   schema    JSON, every section valid (message names the path) -EINVAL
- *   version   greater than check->min_version (no rollback)     -ESTALE
+ *   version   greater than check->min_version (no rollback)    -ESTALE
  *   expiry    expires > check->now                              -ETIME
  * Untrusted JSON is only parsed once the signature verified.
  *

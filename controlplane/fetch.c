@@ -432,7 +432,13 @@ static void save_good(struct fetch *f, const uint8_t *body, size_t len, const ch
 			 strerror(-rc));
 		return;
 	}
-	if (etag[0] && (rc = atomicfile_write(ep, etag, strlen(etag), 0640)) < 0)
+	if (etag[0] == '\0')
+		return;
+	/* An ETag names a version of one resource (RFC 9110 8.8.3): it is kept
+	 * with its URL and not sent to another one after a configuration change. */
+	char text[FETCH_URL_MAX + FETCH_ETAG_MAX + 2];
+	int n = snprintf(text, sizeof(text), "%s\n%s\n", f->conf.url, etag);
+	if ((rc = atomicfile_write(ep, text, (size_t)n, 0640)) < 0)
 		log_warn("fetch", "%s: cannot save the ETag to %s: %s", f->conf.name, ep, strerror(-rc));
 }
 
@@ -460,8 +466,8 @@ static void poll_done(struct fetch_transfer *t, CURLcode rc, long code)
 	why[0] = '\0';
 	int arc = f->accept(f->ctx, body, t->len, false, why, sizeof(why));
 	if (arc < 0) {
-		snprintf(msg, sizeof(msg), "refused: %s", why[0] ? why : strerror(-arc));
-		log_warn("fetch", "%s: %s from %s%s", f->conf.name, msg, f->conf.url,
+		snprintf(msg, sizeof(msg), "%s", why[0] ? why : strerror(-arc));
+		log_warn("fetch", "%s: refused %s: %s%s", f->conf.name, f->conf.url, msg,
 			 f->have_good ? "; the last good copy stays in force" : "");
 		finish_poll(f, FETCH_REFUSED, msg);
 		return;
@@ -562,7 +568,7 @@ int fetch_load_last_good(struct fetch *f)
 {
 	uint8_t *body, *etag;
 	size_t len, elen;
-	char why[FETCH_ERR_MAX] = "", ep[FETCH_PATH_MAX + 8];
+	char why[FETCH_ERR_MAX - 32] = "", ep[FETCH_PATH_MAX + 8];
 	int rc;
 
 	if (f->conf.state_path[0] == '\0')
@@ -590,8 +596,14 @@ int fetch_load_last_good(struct fetch *f)
 	fetch_sha256_hex(body, len, f->st.sha256);
 	free(body);
 	etag_path(f, ep, sizeof(ep));
-	if (atomicfile_read(ep, FETCH_ETAG_MAX - 1, &etag, &elen) == 0) {
-		snprintf(f->st.etag, sizeof(f->st.etag), "%s", (char *)etag);
+	if (atomicfile_read(ep, FETCH_URL_MAX + FETCH_ETAG_MAX + 2, &etag, &elen) == 0) {
+		char *nl = strchr((char *)etag, '\n'), *tag = nl ? nl + 1 : NULL;
+		size_t ulen = strlen(f->conf.url);
+		if (tag && (size_t)(nl - (char *)etag) == ulen && memcmp(etag, f->conf.url, ulen) == 0) {
+			tag[strcspn(tag, "\n")] = '\0';
+			if (strlen(tag) < sizeof(f->st.etag))
+				memcpy(f->st.etag, tag, strlen(tag) + 1);
+		}
 		free(etag);
 	}
 	log_info("fetch", "%s: loaded the last good copy from %s (%zu bytes)", f->conf.name, f->conf.state_path, len);

@@ -12,7 +12,8 @@
  *   - connect and whole-transfer timeouts, and a low-speed abort;
  *   - the owner's accept() decides whether the body is good (signature,
  *     version, syntax). A good body is written to state_path atomically
- *     with its ETag beside it (state_path.etag); a refused one is dropped
+ *     with its URL and ETag beside it (state_path.etag: an ETag is only
+ *     sent again to the URL that gave it); a refused one is dropped
  *     and the last good copy stays in force, on disk and in memory;
  *   - at start, fetch_load_last_good() hands the saved copy to accept()
  *     again (from_disk = true), so the appliance enforces what it ran
@@ -38,7 +39,7 @@
 #define FETCH_PIN_MAX            512
 #define FETCH_ETAG_MAX           256
 #define FETCH_ERR_MAX            512
-#define FETCH_NAME_MAX           64
+#define FETCH_NAME_MAX           80             /* "feed " + a feed name */
 #define FETCH_MAX_SIZE_LIMIT     (256u << 20)   /* no configuration may ask for more */
 #define FETCH_CONNECT_TIMEOUT_S  10
 #define FETCH_DEFAULT_TIMEOUT_S  120            /* one whole transfer */

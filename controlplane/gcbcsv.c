@@ -333,7 +333,7 @@ static int scan_for(struct reader *r, const char *key, int line, struct scan **o
 		r->keys = v;
 		r->keys_cap = cap;
 	}
-	snprintf(r->keys[r->out->nscans - 1], KEY_MAX, "%s", key);
+	snprintf(r->keys[r->out->nscans - 1], KEY_MAX, "%.*s", (int)(KEY_MAX) - 1, key);
 	r->slots[i] = (int32_t)r->out->nscans;
 	s->format = SCAN_FORMAT_GCBCSV;
 	s->line = line;
@@ -392,7 +392,7 @@ static int read_row(struct reader *r, int line)
 			 mac[4], mac[5], family);
 	if ((rc = scan_for(r, key, line, &s)) < 0)
 		return rc;
-	snprintf(s->benchmark, sizeof(s->benchmark), "%s", family);
+	snprintf(s->benchmark, sizeof(s->benchmark), "%.*s", (int)(sizeof(s->benchmark)) - 1, family);
 	scan_host_add_name(&s->host, name);
 	if (has_mac)
 		scan_host_add_mac(&s->host, mac);

@@ -418,6 +418,25 @@ static bool awaiting_server(const struct pae *p)
 	       !p->wait_supplicant;
 }
 
+/* The reauthentication timer of an authorization (RFC 3580 3.17, RFC 2865 5.27, 5.29). */
+static void arm_reauth(struct pae *p, int64_t now, const struct pae_grant *g)
+{
+	p->terminate_at_when = false;
+	if (g && g->session_timeout_s) {
+		int64_t ms = (int64_t)g->session_timeout_s * 1000;
+		if (ms < PAE_REAUTH_MIN_MS)
+			ms = PAE_REAUTH_MIN_MS;
+		if (ms > PAE_REAUTH_MAX_MS)
+			ms = PAE_REAUTH_MAX_MS;
+		p->when = now + ms;
+		p->terminate_at_when = g->terminate;
+	} else if (p->conf->reauth_period_ms) {
+		p->when = after(now, p->conf->reauth_period_ms);
+	} else {
+		p->when = PAE_NO_DEADLINE;
+	}
+}
+
 int pae_aaa_accept(struct pae *p, int64_t now, const uint8_t *eap, size_t len,
 		   const struct pae_grant *g, struct pae_out *out)
 {
@@ -448,21 +467,7 @@ int pae_aaa_accept(struct pae *p, int64_t now, const uint8_t *eap, size_t len,
 		}
 	}
 	authorize(p, m, out);
-
-	p->terminate_at_when = false;
-	if (g && g->session_timeout_s) {
-		int64_t ms = (int64_t)g->session_timeout_s * 1000;
-		if (ms < PAE_REAUTH_MIN_MS)
-			ms = PAE_REAUTH_MIN_MS;
-		if (ms > PAE_REAUTH_MAX_MS)
-			ms = PAE_REAUTH_MAX_MS;
-		p->when = now + ms;
-		p->terminate_at_when = g->terminate;
-	} else if (p->conf->reauth_period_ms) {
-		p->when = after(now, p->conf->reauth_period_ms);
-	} else {
-		p->when = PAE_NO_DEADLINE;
-	}
+	arm_reauth(p, now, g);
 	enter(p, PAE_AUTHENTICATED, now, true, "Access-Accept", out);
 	return 0;
 }
@@ -599,6 +604,16 @@ int pae_reauthenticate(struct pae *p, int64_t now, struct pae_out *out)
 		return -EALREADY;
 	p->terminate_at_when = false;
 	start_attempt(p, now, "reauthenticate", out);
+	return 0;
+}
+
+int pae_set_grant(struct pae *p, int64_t now, const struct pae_grant *g, struct pae_out *out)
+{
+	reset(out);
+	if (p->state != PAE_AUTHENTICATED)
+		return -EALREADY;
+	arm_reauth(p, now, g);
+	enter(p, PAE_AUTHENTICATED, now, true, "new Session-Timeout", out);
 	return 0;
 }
 

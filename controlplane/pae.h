@@ -183,6 +183,9 @@ int pae_aaa_reject(struct pae *p, int64_t now, const uint8_t *eap, size_t len, s
 int pae_aaa_unreachable(struct pae *p, int64_t now, struct pae_out *out);
 int pae_timer(struct pae *p, int64_t now, struct pae_out *out);
 int pae_reauthenticate(struct pae *p, int64_t now, struct pae_out *out);
+/* New Session-Timeout/Termination-Action for an authorized MAC (a CoA,
+ * RFC 5176 3.2): the reauthentication timer restarts from now. */
+int pae_set_grant(struct pae *p, int64_t now, const struct pae_grant *g, struct pae_out *out);
 int pae_disconnect(struct pae *p, int64_t now, enum pae_reason reason, struct pae_out *out);
 
 /* Absolute time of the next pae_timer() call, or PAE_NO_DEADLINE. */

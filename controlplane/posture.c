@@ -1013,26 +1013,30 @@ unsigned posture_kpi_permille(const struct posture_kpi_row *r)
 	return (unsigned)(((uint64_t)r->compliant * 1000 + r->devices / 2) / r->devices);
 }
 
-static void kpi_line(struct sbuf *b, const struct posture_kpi_row *r)
+static void kpi_line(struct sbuf *b, const struct posture_kpi_row *r, bool unscanned)
 {
 	unsigned pm = posture_kpi_permille(r);
-	sb_printf(b, "%-24.24s %7u %9u %12u %7u %5u %9u %5u.%u%%\n", r->name, r->devices, r->compliant,
-		  r->noncompliant, r->unknown, r->stale, r->unscanned, pm / 10, pm % 10);
+	char col[16] = "";
+	if (unscanned)
+		snprintf(col, sizeof(col), "%u", r->unscanned);
+	sb_printf(b, "%-24.24s %7u %9u %12u %7u %5u %9s %5u.%u%%\n", r->name, r->devices, r->compliant,
+		  r->noncompliant, r->unknown, r->stale, col, pm / 10, pm % 10);
 }
 
 size_t posture_kpi_format(const struct posture_kpi *k, char *out, size_t len)
 {
-	static const char head[] = "%-24s %7s %9s %12s %7s %5s %9s %7s\n";
+	static const char head[] = "%-24s %7s %9s %12s %7s %5s %9s %8s\n";
 	struct sbuf b;
 	sb_init(&b, out, len);
 	sb_printf(&b, "GCB compliance (adoption rate = compliant / devices)\n");
 	sb_printf(&b, head, "role", "devices", "compliant", "noncompliant", "unknown", "stale", "unscanned", "rate");
 	for (unsigned i = 0; i < k->nroles; i++)
-		kpi_line(&b, &k->roles[i]);
-	kpi_line(&b, &k->total);
+		kpi_line(&b, &k->roles[i], true);
+	kpi_line(&b, &k->total, true);
 	sb_printf(&b, "\n");
+	/* per baseline: the devices that have a scan of it */
 	sb_printf(&b, head, "baseline", "devices", "compliant", "noncompliant", "unknown", "stale", "", "rate");
 	for (unsigned i = 0; i < k->nbaselines; i++)
-		kpi_line(&b, &k->baselines[i]);
+		kpi_line(&b, &k->baselines[i], false);
 	return b.len;
 }

@@ -304,6 +304,11 @@ static void handle(struct posture_spool *sp, int fromfd, const char *name, bool 
 			unlinkat(fromfd, name, 0);
 		}
 		prune(sp->acceptedfd, true);
+		/* A corrected file under the name of a refused one: the refusal is history. */
+		char errname[POSTURE_SPOOL_NAME_MAX + 8];
+		snprintf(errname, sizeof(errname), "%s.err", name);
+		if (unlinkat(sp->rejectedfd, errname, 0) == 0)
+			unlinkat(sp->rejectedfd, name, 0);
 	}
 	notify(sp, name, 0, "");
 }
@@ -379,7 +384,7 @@ int posture_spool_open(const char *dir, struct posture_db *db, struct posture_sp
 		snprintf(err, errlen, "spool folder name longer than %zu bytes", sizeof(sp->dir) - 1);
 		return -ENAMETOOLONG;
 	}
-	snprintf(sp->dir, sizeof(sp->dir), "%s", dir);
+	snprintf(sp->dir, sizeof(sp->dir), "%.*s", (int)(sizeof(sp->dir)) - 1, dir);
 	sp->db = db;
 	sp->acceptedfd = sp->rejectedfd = sp->inotify_fd = -1;
 	if ((sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {

@@ -322,6 +322,24 @@ static bool secret_ok(const uint8_t *secret, size_t secret_len)
 /* How the Authenticator field of a code is made. */
 enum auth_kind { KIND_NONE, KIND_RANDOM, KIND_COMPUTED, KIND_REPLY };
 
+/* Which authenticator the Message-Authenticator of a reply is computed
+ * over. Access-Accept/Reject/Challenge: the request's (RFC 3579 3.2), and
+ * nothing else is accepted. Disconnect/CoA ACK/NAK: the request's
+ * (RFC 5176 3.3; hostapd, FreeRADIUS 3.2), but FreeRADIUS 3.0 zeroed it.
+ * Accounting-Response: no RFC; FreeRADIUS zeroes it. We send the first form
+ * named and accept both for these non-Access replies (either needs the
+ * secret). */
+static bool reply_ma_sent_over_zero(int code)
+{
+	return code == RADIUS_ACCOUNTING_RESPONSE;
+}
+
+static bool reply_ma_either_form(int code)
+{
+	return code == RADIUS_ACCOUNTING_RESPONSE || code == RADIUS_DISCONNECT_ACK ||
+	       code == RADIUS_DISCONNECT_NAK || code == RADIUS_COA_ACK || code == RADIUS_COA_NAK;
+}
+
 static enum auth_kind code_kind(int code)
 {
 	switch (code) {
@@ -487,8 +505,11 @@ int radius_encode(uint8_t *out, size_t outlen, uint8_t code, uint8_t id,
 
 	/* The Authenticator field holds the random authenticator, zeros
 	 * (RFC 5176 3.3, computed authenticators), or the request's
-	 * authenticator (replies): exactly what the HMAC covers. */
-	rc = hmac_message_auth(out, total, RADIUS_HDR_LEN + 2, out + 4, secret, secret_len, digest);
+	 * authenticator (replies): what the HMAC covers, except for the
+	 * replies of reply_ma_sent_over_zero(). */
+	rc = hmac_message_auth(out, total, RADIUS_HDR_LEN + 2,
+			       kind == KIND_REPLY && reply_ma_sent_over_zero(code) ? zero : out + 4,
+			       secret, secret_len, digest);
 	if (rc < 0)
 		return rc;
 	memcpy(out + RADIUS_HDR_LEN + 2, digest, RADIUS_MA_LEN);
@@ -550,6 +571,14 @@ int radius_verify_reply(const struct radius_msg *m, const uint8_t req_auth[RADIU
 		return set_why(why, RADIUS_ERR_CRYPTO);
 	/* RFC 3579 3.2 with the request's authenticator; required on every
 	 * reply whatever its code (Blast-RADIUS, CVE-2024-3596). */
+	if (reply_ma_either_form(m->code)) {
+		static const uint8_t zero[RADIUS_AUTH_LEN];
+		if (check_ma(m, req_auth, secret, secret_len, why) == 0)
+			return 0;
+		if (m->ma_index < 0)
+			return -EBADMSG;
+		return check_ma(m, zero, secret, secret_len, why);
+	}
 	return check_ma(m, req_auth, secret, secret_len, why);
 }
 

@@ -265,8 +265,13 @@ int radius_encode(uint8_t *out, size_t outlen, uint8_t code, uint8_t id,
 
 /* A reply to a request whose authenticator was req_auth: the Response
  * Authenticator (RFC 2865 3) and a Message-Authenticator that must be
- * present and correct (RFC 3579 3.2, Blast-RADIUS). 0 or -EBADMSG with
- * *why (enum radius_error) when why is given. */
+ * present and correct (RFC 3579 3.2, Blast-RADIUS). For Accounting-Response
+ * and Disconnect/CoA ACK/NAK the Message-Authenticator may be computed over
+ * the request's authenticator (RFC 5176 3.3, what radius_encode() sends
+ * for Disconnect/CoA) or over a zero one (FreeRADIUS's Accounting-Response,
+ * FreeRADIUS 3.0's Disconnect/CoA replies); both are accepted. Access-*
+ * replies accept only the RFC 3579 form. 0 or -EBADMSG with *why
+ * (enum radius_error) when why is given. */
 int radius_verify_reply(const struct radius_msg *m, const uint8_t req_auth[RADIUS_AUTH_LEN],
 			const uint8_t *secret, size_t secret_len, int *why);
 /* A request received (by a server, or by the CoA listener): Accounting-,

@@ -84,7 +84,7 @@ int scan_item_add(struct scan_report *r, struct scan *s, const char *id, enum sc
 	}
 	struct scan_item *it = &s->items[s->nitems++];
 	memset(it, 0, sizeof(*it));
-	snprintf(it->id, sizeof(it->id), "%s", id);
+	snprintf(it->id, sizeof(it->id), "%.*s", (int)(sizeof(it->id)) - 1, id);
 	it->result = (uint8_t)res;
 	it->checked = checked;
 	r->total_items++;
@@ -137,7 +137,7 @@ void scan_host_add_name(struct scan_host *h, const char *name)
 		if (strcmp(h->names[i], name) == 0)
 			return;
 	if (h->nnames < SCAN_MAX_NAMES)
-		snprintf(h->names[h->nnames++], SCAN_NAME_MAX, "%s", name);
+		snprintf(h->names[h->nnames++], SCAN_NAME_MAX, "%.*s", (int)(SCAN_NAME_MAX) - 1, name);
 }
 
 void scan_host_add_mac(struct scan_host *h, const uint8_t mac[6])

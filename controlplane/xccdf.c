@@ -183,7 +183,7 @@ static void on_xml_error(void *ctx, xmlErrorPtr e)
 	if (e == NULL || e->level < XML_ERR_ERROR || r->xml_msg[0])
 		return;
 	r->xml_line = e->line;
-	snprintf(r->xml_msg, sizeof(r->xml_msg), "%s", e->message ? e->message : "malformed XML");
+	snprintf(r->xml_msg, sizeof(r->xml_msg), "%.*s", (int)(sizeof(r->xml_msg)) - 1, e->message ? e->message : "malformed XML");
 	size_t n = strlen(r->xml_msg);
 	while (n && isspace((unsigned char)r->xml_msg[n - 1]))
 		r->xml_msg[--n] = '\0';
@@ -203,7 +203,7 @@ static void on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *ex
 	(void)external_id;
 	(void)system_id;
 	r->doctype = true;
-	snprintf(r->doctype_name, sizeof(r->doctype_name), "%s", name ? (const char *)name : "");
+	snprintf(r->doctype_name, sizeof(r->doctype_name), "%.*s", (int)(sizeof(r->doctype_name)) - 1, name ? (const char *)name : "");
 }
 
 static void on_entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *public_id,
@@ -416,14 +416,14 @@ static void begin_testresult(struct reader *r, unsigned level, const xmlChar **a
 		r->tr_report = v;
 		r->tr_report_cap = cap;
 	}
-	snprintf(r->tr_report[r->out->nscans - 1], ARF_ID_MAX, "%s", r->report_id);
+	snprintf(r->tr_report[r->out->nscans - 1], ARF_ID_MAX, "%.*s", (int)(ARF_ID_MAX) - 1, r->report_id);
 	r->tr = (int)r->out->nscans - 1;
 	r->tr_level = level;
 	r->tr_target = false;
 	r->ntestresults++;
 	s->format = r->out->format;
 	s->line = line;
-	snprintf(s->benchmark, sizeof(s->benchmark), "%s", r->benchmark_id);
+	snprintf(s->benchmark, sizeof(s->benchmark), "%.*s", (int)(sizeof(s->benchmark)) - 1, r->benchmark_id);
 
 	if (attr(r, attrs, nattrs, "id", r->tr_name, sizeof(r->tr_name)) < 0)
 		return;
@@ -476,7 +476,7 @@ static void end_rule_result(struct reader *r)
 		return;
 	}
 	if (r->rr_item[0])
-		snprintf(item, sizeof(item), "%s", r->rr_item);
+		snprintf(item, sizeof(item), "%.*s", (int)(sizeof(item)) - 1, r->rr_item);
 	else
 		rule_item(r->rr_idref, item, sizeof(item));
 	if ((rc = scan_item_add(r->out, s, item, r->rr_result, r->rr_time ? r->rr_time : s->ended)) < 0) {
@@ -529,11 +529,11 @@ static void add_relation(struct reader *r, const char *ref)
 		r->rels_cap = cap;
 	}
 	struct relation *rel = &r->rels[r->nrels++];
-	snprintf(rel->subject, sizeof(rel->subject), "%s", r->rel_subject);
+	snprintf(rel->subject, sizeof(rel->subject), "%.*s", (int)(sizeof(rel->subject)) - 1, r->rel_subject);
 	if (strlen(ref) >= sizeof(rel->ref))
 		fail(r, -E2BIG, "ARF relationship ref longer than %d bytes", ARF_ID_MAX - 1);
 	else
-		snprintf(rel->ref, sizeof(rel->ref), "%s", ref);
+		snprintf(rel->ref, sizeof(rel->ref), "%.*s", (int)(sizeof(rel->ref)) - 1, ref);
 }
 
 static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
@@ -584,7 +584,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
 		if (s && level == r->tr_level + 1) {
 			char id[SCAN_ID_MAX];
 			if (attr(r, attrs, nattrs, "id", id, sizeof(id)) == 1 && id[0])
-				snprintf(s->benchmark, sizeof(s->benchmark), "%s", id);
+				snprintf(s->benchmark, sizeof(s->benchmark), "%.*s", (int)(sizeof(s->benchmark)) - 1, id);
 		}
 		break;
 	case T_TR_PROFILE:
@@ -694,7 +694,7 @@ static void end_text(struct reader *r, enum tag tag)
 		break;
 	case T_IDENT:
 		if (r->rr_item[0] == '\0' && scan_item_is_twgcb(text)) {
-			snprintf(r->rr_item, sizeof(r->rr_item), "%s", text);
+			snprintf(r->rr_item, sizeof(r->rr_item), "%.*s", (int)(sizeof(r->rr_item)) - 1, text);
 			for (char *p = r->rr_item; *p; p++)
 				*p = (char)toupper((unsigned char)*p);
 		}
@@ -861,7 +861,14 @@ int xccdf_parse(const char *buf, size_t len, const char *name, struct scan_repor
 	 * DTDVALID (no DTD is read), not HUGE (keep libxml2's own limits). */
 	xmlCtxtUseOptions(r->ctxt, XML_PARSE_NONET);
 
+	/* Some complaints (character encoding, I/O) reach libxml2's global
+	 * handler, which prints to stderr: route them here for the parse. The
+	 * handler is per thread and put back as it was. */
+	xmlStructuredErrorFunc saved_fn = xmlStructuredError;
+	void *saved_ctx = xmlStructuredErrorContext;
+	xmlSetStructuredErrorFunc(r->ctxt, on_xml_error);
 	xmlParseDocument(r->ctxt);
+	xmlSetStructuredErrorFunc(saved_ctx, saved_fn);
 	rc = r->rc;
 	if (rc == 0 && !r->ctxt->wellFormed) {
 		if (r->xml_msg[0])

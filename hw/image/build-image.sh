@@ -97,6 +97,8 @@ Path=pci-$MJ_MGMT_PCI
 DHCP=yes
 NET
 chroot "$R" systemctl enable systemd-networkd.service ssh.service >/dev/null 2>&1
+# an appliance changes only through menjin-upgrade or a new image
+chroot "$R" systemctl disable apt-daily.timer apt-daily-upgrade.timer >/dev/null 2>&1 || true
 
 # sshd: host keys are made on the first boot, never shipped in the image
 rm -f "$R"/etc/ssh/ssh_host_*

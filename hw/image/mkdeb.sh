@@ -80,6 +80,17 @@ printf 'Source: menjin\n\nPackage: menjin\nArchitecture: amd64\n' >"$stage/debia
 shlibs=$(cd "$stage" && dpkg-shlibdeps -O --ignore-missing-info -e $elf_bins 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 [ -n "$shlibs" ] || die "dpkg-shlibdeps found no dependencies for $elf_bins"
 
+# DPDK drivers are plugins, loaded by the EAL at start, not linked: the
+# buses, the mempool, af_packet (virtual appliances) and the NICs of the
+# profiles (e1000 = igb family, igc, ixgbe, i40e, virtio), by the package
+# that holds each on this build machine
+pmds=""
+for p in bus_pci bus_vdev mempool_ring net_af_packet net_e1000 net_igc net_ixgbe net_i40e net_virtio; do
+	pkg=$(dpkg -S "/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/dpdk/pmds-*/librte_$p.so.*" 2>/dev/null | head -n 1 | cut -d: -f1)
+	[ -n "$pkg" ] || die "no installed package holds the DPDK driver librte_$p (is dpdk installed?)"
+	pmds="$pmds, $pkg"
+done
+
 size=$(du -sk "$root" | cut -f1)
 cat >"$root/DEBIAN/control" <<CONTROL
 Package: menjin
@@ -87,7 +98,7 @@ Version: $VERSION
 Architecture: amd64
 Maintainer: menjin appliance team <root@localhost>
 Installed-Size: $size
-Depends: $shlibs, python3, python3-libconf, dpdk, iproute2, kmod, logrotate, openssh-server, systemd
+Depends: $shlibs$pmds, python3, python3-libconf, dpdk, iproute2, kmod, logrotate, openssh-server, systemd
 Section: net
 Priority: optional
 Description: menjin network access control appliance

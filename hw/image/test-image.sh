@@ -56,7 +56,7 @@ expect_line() { # NAME LINE: a whole line
 # -- packages and the image ---------------------------------------------------------
 echo "# packages: $VERSION (image), $VERSION+up1 (upgrade), $VERSION+up2 (broken)"
 deb=$OUT/menjin_${VERSION}_amd64.deb
-[ -f "$deb" ] || bash hw/image/mkdeb.sh "$BUILD" "$OUT" "$VERSION"
+bash hw/image/mkdeb.sh "$BUILD" "$OUT" "$VERSION" >/dev/null
 bash hw/image/mkdeb.sh "$BUILD" "$T" "$VERSION+up1" >/dev/null
 bash hw/image/mkdeb.sh "$BUILD" "$T" "$VERSION+up2" --broken >/dev/null
 ssh-keygen -q -t ed25519 -N '' -C menjin-test-admin -f "$T/admin_key"

@@ -24,6 +24,7 @@ import time
 
 TESTPMD = "dpdk-testpmd"
 EAL_MEM = "2048"          # MiB, --no-huge: only touched pages count in VmRSS
+BUSY_WORKER = 0.9         # a worker thread with less of a CPU than this was preempted
 SNAP_SKEW = 64            # frames a STATS snapshot may be off by (in-flight bursts)
 COPY_ONLY = ("drop.capture_full", "drop.punt_full", "drop.punt_rate")  # frame unaffected
 CHILDREN = []             # every process we started, stopped on exit
@@ -109,6 +110,7 @@ class CpuWindow:
         busy, own = cpu_busy() - self.busy, proc_jiffies(self.pid) - self.own
         worker = thread_jiffies(self.pid, self.tid) - self.worker
         return {"worker_cpu": worker / HZ / dt, "own_cpus": own / HZ / dt,
+                "other_threads_cpu": max(0.0, (own - worker) / HZ / dt),
                 "others_cpus": max(0.0, (busy - own) / HZ / dt)}
 
 
@@ -448,6 +450,8 @@ class Bench:
                 "acl_rules": b.get("acl.rules"), "rss_kb_start": rss0, "rss_kb": rss,
                 "load": times, "fates_ok": ok, "fates_worst": worst,
                 "punt_full": d.get("drop.punt_full", 0), "tx_full": d.get("drop.tx_full", 0),
+                "punts_per_s": sum(v for k, v in d.items() if k.startswith("punt.") and
+                                   k not in ("punt.send_failed", "punt_ring.used")) / (tb - ta),
                 "rx_nombuf": d.get("port.lan0.rx_nombuf", 0) + d.get("port.uplink.rx_nombuf", 0),
                 "distinct_macs": info["distinct_macs"], "frames": info["frames"], "live_recommit": live,
                 "cpu": cpu}
@@ -642,13 +646,23 @@ def report(b):
                     r["ratio"], r["ratio_per_cpu"], r["cycles_per_pkt"],
                     R["tsc_mhz"] / r["mpps"] * r["cpu"]["worker_cpu"] if r["mpps"] else 0,
                     r["distinct_macs"], r["cpu"]["worker_cpu"], r["cpu"]["others_cpus"],
-                    r["load"]["commit_s"], "ok" if r["fates_ok"] else "WRONG"))
+                    r["load"]["commit_s"], "ok" if r["fates_ok"] else "WRONG")
+                 + (" !" if busy(r) else ""))
+    if any(busy(r) for r in R["runs"]):
+        L.append("! = a worker thread (menjin-fp's or testpmd's) had less than %.0f%% of a CPU: other processes"
+                 % (100 * BUSY_WORKER))
+        L.append("    preempted it; Mpps and ratio are unreliable and cyc includes preempted time. Re-run on an")
+        L.append("    idle machine (or compare ratio/cpu, which corrects for the time slices only).")
     L.append("")
     L.append("table loads (fpctl wall time): " + "; ".join(
         "%s: devices %.2fs, blocklist %.2fs, commit %.2fs" % (r["label"], r["load"]["device_load_s"],
                                                              r["load"]["blocklist_load_s"], r["load"]["commit_s"])
         for r in R["runs"] if r["label"] in ("dev_1m", "pfx_1m", "pfx_100k", "dev_100k")))
     base = next((r for r in R["runs"] if r["label"] == "main"), None)
+    if base:
+        L.append("main: %.0f punt copies/s (DHCP, ARP, EAPOL, rate-limited new MACs; no client subscribed), "
+                 "%d lost to a full punt ring; the other threads of menjin-fp (control) used %.2f CPU"
+                 % (base["punts_per_s"], base["punt_full"], base["cpu"]["other_threads_cpu"]))
     if base:
         L.append("scaling vs main (8.5k devices, 1k prefixes): " + "; ".join(
             "%s ratio/cpu x%.2f, cycles x%.2f" % (r["label"], r["ratio_per_cpu"] / base["ratio_per_cpu"],
@@ -701,6 +715,12 @@ def report(b):
     return "\n".join(L) + "\n"
 
 
+def busy(r):
+    cpus = [r["cpu"]["worker_cpu"], r["ref"]["before"]["cpu"]["worker_cpu"],
+            r["ref"]["after"]["cpu"]["worker_cpu"]]
+    return min(cpus) < BUSY_WORKER
+
+
 def fmt_copies(d):
     return ", ".join("%s %d" % (k.split(".")[1], v) for k, v in d.items())
 
@@ -738,7 +758,8 @@ def plot(b, path):
     ax1.set_xscale("log")
     ax1.set_ylabel("Mpps per worker CPU second")
     ax1.set_ylim(bottom=0)
-    ax1.set_title("menjin-fp on net_pcap infinite_rx -> net_null, 1 worker (labels: ratio to testpmd)")
+    ax1.set_title("menjin-fp on net_pcap infinite_rx -> net_null, 1 worker\n"
+                  "(labels: ratio to testpmd, per worker CPU second)")
     ax1.legend(fontsize=8)
     ax1.grid(True, which="both", alpha=0.3)
     ax2.set_xscale("log")

@@ -1,21 +1,45 @@
 /* radius_fuzz.c — libFuzzer target for radius_decode() and everything that
  * reads a decoded packet: the getters, EAP-Message reassembly, the
- * authenticator and Message-Authenticator checks, User-Password reveal.
+ * authenticator and Message-Authenticator checks, User-Password reveal,
+ * and the Disconnect/CoA request parser with its reply encoder.
  *
- * fuzz-sources: controlplane/radius.c
+ * fuzz-sources: controlplane/radius.c controlplane/radius_coa.c controlplane/log.c
  *
  * ASan catches reads past the input; the checks below catch attributes
  * that point outside the packet's Length or overlap.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "radius.h"
+#include "radius_coa.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct radius_msg msg;
+static struct coa_request coa;
+
+/* RFC 5176 requests: parsed as the listener would, then answered. */
+static void fuzz_coa(const uint8_t *data, size_t size, const uint8_t *secret, size_t secret_len)
+{
+	static const struct radius_coa_conf conf = { .nas_identifier = "menjin", .nas_ip = 0x0a0a0001 };
+	uint8_t reply[RADIUS_MAX_LEN];
+	uint32_t cause = 0;
+	size_t n = 0;
+	int rc = coa_parse(data, size, secret, secret_len, &conf, 1732500000, &coa, &cause);
+
+	if (rc != 0 && rc != -EINVAL && rc != -EBADMSG && rc != -ENOMEM)
+		abort();
+	if (rc == -EINVAL && cause == 0)
+		abort();
+	if (rc == 0 && !coa.has_mac && !coa.acct_session_id[0])
+		abort();
+	if ((rc == 0 || rc == -EINVAL) &&
+	    coa_encode_reply(reply, sizeof(reply), &coa, rc == 0, cause, secret, secret_len, &n) != 0)
+		abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -26,8 +50,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n, expect = RADIUS_HDR_LEN;
 	uint32_t v;
 
+	fuzz_coa(data, size, secret, sizeof(secret) - 1);
 	if (radius_decode(data, size, &msg) != 0)
 		return 0;
+	/* A fuzzer cannot forge an MD5 authenticator: re-sign Disconnect/CoA
+	 * requests so their attributes reach the checks behind it. */
+	if (msg.code == RADIUS_DISCONNECT_REQUEST || msg.code == RADIUS_COA_REQUEST) {
+		static struct radius_attrs attrs;
+		static uint8_t signed_pkt[RADIUS_MAX_LEN];
+		size_t slen = 0;
+		radius_attrs_init(&attrs);
+		for (unsigned i = 0; i < msg.nattrs; i++)
+			(void)radius_attrs_put(&attrs, msg.attrs[i].type, msg.attrs[i].value, msg.attrs[i].len);
+		if (radius_encode(signed_pkt, sizeof(signed_pkt), msg.code, msg.id, NULL, &attrs, NULL, 0,
+				  secret, sizeof(secret) - 1, &slen) == 0)
+			fuzz_coa(signed_pkt, slen, secret, sizeof(secret) - 1);
+	}
 	if (msg.len < RADIUS_HDR_LEN || msg.len > size || msg.len > RADIUS_MAX_LEN)
 		abort();
 	for (unsigned i = 0; i < msg.nattrs; i++) {

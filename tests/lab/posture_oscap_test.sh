@@ -21,7 +21,8 @@ BUILD=${1:-build}
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 DATA=$ROOT/tests/data/gcb
-TOOL=$ROOT/$BUILD/tests/posture_oscap_test
+case $BUILD in /*) TOOL=$BUILD ;; *) TOOL=$ROOT/$BUILD ;; esac
+TOOL=$TOOL/tests/posture_oscap_test
 failed=0
 
 ok() { echo "ok - $*"; }
@@ -37,7 +38,12 @@ if [ ! -x "$TOOL" ]; then
 fi
 
 work=$(mktemp -d /tmp/menjin-posture.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+server_pid=
+cleanup() {
+	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
 
 # A tree as the baseline wants it; "weak" leaves root SSH logins on.
 make_tree() { # dir hardened|weak
@@ -105,9 +111,46 @@ else
 	not_ok "oscap's own results differ from the expected pass/fail"
 fi
 
+# The county's file server: HTTPS on loopback with a certificate made for
+# this run, serving the failing scan's ARF.
+mkdir -p "$work/www"
+cp "$work/fail/arf.xml" "$work/www/township-arf.xml"
+fetch_env=()
+if openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1 -keyout "$work/key.pem" -out "$work/cert.pem" \
+	>"$work/openssl.log" 2>&1; then
+	# The server says its port through a FIFO once it listens; opened
+	# read-write here so a server that dies early cannot block the open.
+	mkfifo "$work/port.fifo"
+	exec 3<>"$work/port.fifo"
+	python3 - "$work/www" "$work/cert.pem" "$work/key.pem" "$work/port.fifo" >"$work/https.log" 2>&1 <<'PY' &
+import functools, http.server, ssl, sys
+root, cert, key, fifo = sys.argv[1:5]
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
+srv = http.server.HTTPServer(("127.0.0.1", 0), handler)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+with open(fifo, "w") as f:
+    f.write("%d\n" % srv.server_address[1])
+srv.serve_forever()
+PY
+	server_pid=$!
+	read -r -t 10 -u 3 port && echo "$port" >"$work/port"
+	exec 3<&-
+fi
+if [ -s "$work/port" ]; then
+	ok "an HTTPS server on 127.0.0.1:$(cat "$work/port") serves the ARF"
+	fetch_env=(POSTURE_FETCH_URL="https://127.0.0.1:$(cat "$work/port")/township-arf.xml"
+		   POSTURE_FETCH_CA="$work/cert.pem")
+else
+	not_ok "an HTTPS server for the fetch test started"
+	sed 's/^/# /' "$work/openssl.log" "$work/https.log" 2>/dev/null
+fi
+
 # menjin reads what oscap wrote: the same reader, matching and verdict
 # code menjind uses, each cmocka test a TAP line.
-OSCAP_RESULTS_DIR=$work OSCAP_HOST=$(hostname) CMOCKA_MESSAGE_OUTPUT=TAP "$TOOL"
+env "${fetch_env[@]}" OSCAP_RESULTS_DIR="$work" OSCAP_HOST="$(hostname)" CMOCKA_MESSAGE_OUTPUT=TAP "$TOOL"
 rc=$?
 if [ "$rc" -eq 0 ]; then
 	ok "menjin's verdicts on oscap's results: compliant, then noncompliant naming TWGCB-01-008-0003"

@@ -486,6 +486,50 @@ static void test_group_rename(void **state)
 	ad_snapshot_unref(s);
 }
 
+/* The deletion sweep: what the server no longer lists under the bases goes. */
+static void test_retain(void **state)
+{
+	(void)state;
+	struct fake l[4];
+	fake_computer(&l[0], 1, "PC01", NULL, 4096, 10, "Staff");
+	fake_computer(&l[1], 2, "PC02", NULL, 4096, 11, "");
+	fake_computer(&l[2], 3, "PC03", NULL, 4096, 12, "Staff");
+	fake_group(&l[3], 100, "Staff", 13, "");
+	struct ad_snapshot *base = build(NULL, l, 4, 100, 1000), *s;
+	struct ad_builder *b;
+	struct ad_scope scope = fake_scope();
+	struct ad_source src = fake_source(100);
+	char err[AD_ERR_MAX];
+	uint8_t keep[3][16];
+	fake_guid(keep[0], 1);
+	fake_guid(keep[1], 3);
+	fake_guid(keep[2], 100);
+	assert_int_equal(ad_builder_new(base, &scope, &b), 0);
+	assert_int_equal(ad_builder_retain(b, (const uint8_t(*)[16])keep, 3), 0);
+	assert_int_equal(ad_builder_changes(b), 1);
+	assert_int_equal(ad_builder_finish(b, &src, 1100, &s, err, sizeof(err)), 0);
+	assert_int_equal(s->ncomputers, 2);
+	assert_null(ad_snapshot_find_sam(s, "PC02"));
+	assert_string_equal(groups_of(s, "PC03"), "Staff");
+	ad_snapshot_unref(s);
+
+	/* the group gone too: its members keep the stale DN, which resolves to nothing */
+	assert_int_equal(ad_builder_new(base, &scope, &b), 0);
+	assert_int_equal(ad_builder_retain(b, (const uint8_t(*)[16])keep, 2), 0);
+	assert_int_equal(ad_builder_finish(b, &src, 1100, &s, err, sizeof(err)), 0);
+	assert_int_equal(s->ngroups, 0);
+	assert_string_equal(groups_of(s, "PC01"), "");
+	ad_snapshot_unref(s);
+
+	/* an empty answer empties the snapshot: the server said so, completely */
+	assert_int_equal(ad_builder_new(base, &scope, &b), 0);
+	assert_int_equal(ad_builder_retain(b, NULL, 0), 0);
+	assert_int_equal(ad_builder_finish(b, &src, 1100, &s, err, sizeof(err)), 0);
+	assert_int_equal(s->ncomputers + s->ngroups, 0);
+	ad_snapshot_unref(s);
+	ad_snapshot_unref(base);
+}
+
 /* ---- plans -------------------------------------------------------------- */
 
 static void test_plan(void **state)
@@ -621,6 +665,14 @@ static int parse_conf(const char *text, struct adsync_conf *c, char *err, size_t
 	return rc;
 }
 
+/* dst = src with the first `from` replaced by `to`. */
+static void replace_in(char *dst, size_t len, const char *src, const char *from, const char *to)
+{
+	const char *at = strstr(src, from);
+	assert_non_null(at);
+	snprintf(dst, len, "%.*s%s%s", (int)(at - src), src, to, at + strlen(from));
+}
+
 static void test_conf(void **state)
 {
 	(void)state;
@@ -648,6 +700,18 @@ static void test_conf(void **state)
 	assert_int_equal(c.timeout, AD_DEFAULT_TIMEOUT);
 	assert_int_equal(c.max_objects, AD_DEFAULT_MAX_OBJECTS);
 	assert_true(c.show_deleted);
+
+	assert_true(c.deletion_sweep);
+
+	char alt[2048];
+	replace_in(alt, sizeof(alt), good, "page_size = 1000;",
+		   "page_size = 1000; deletion_sweep = false; show_deleted = false;");
+	assert_int_equal(parse_conf(alt, &c, err, sizeof(err)), 0);
+	assert_false(c.deletion_sweep);
+	assert_false(c.show_deleted);
+	replace_in(alt, sizeof(alt), good, "page_size = 1000;", "deletion_sweep = 1;");
+	assert_int_equal(parse_conf(alt, &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "ad.deletion_sweep: must be true or false"));
 
 	assert_int_equal(parse_conf("menjind = {};", &c, err, sizeof(err)), 0);
 	assert_false(c.enabled);
@@ -781,6 +845,7 @@ int main(void)
 		cmocka_unit_test(test_incremental_merge),
 		cmocka_unit_test(test_membership_only_change),
 		cmocka_unit_test(test_group_rename),
+		cmocka_unit_test(test_retain),
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_password_file),

@@ -394,6 +394,19 @@ static void test_session_timeout_and_termination_action(void **state)
 	authenticate(0, &g);
 	assert_int_equal(pae_deadline(&pae), PAE_REAUTH_MAX_MS);
 
+	/* A CoA changes it: the timer restarts from then. */
+	setup(NULL);
+	authenticate(0, NULL);
+	g.session_timeout_s = 120;
+	g.terminate = true;
+	assert_int_equal(pae_set_grant(&pae, 1000, &g, &out), 0);
+	EXPECT_NONE();
+	assert_int_equal(pae_deadline(&pae), 1000 + 120000);
+	assert_true(pae.terminate_at_when);
+	assert_int_equal(pae_timer(&pae, 121000, &out), 0);
+	EXPECT(PAE_ACT_UNAUTHORIZE, PAE_ACT_TX_EAP);
+	assert_int_equal(pae_set_grant(&pae, 1000, &g, &out), -EALREADY);
+
 	/* No Session-Timeout and no reauth_period: no timer. */
 	setup(NULL);
 	conf.reauth_period_ms = 0;

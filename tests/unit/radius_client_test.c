@@ -25,8 +25,11 @@
 #include <event2/event.h>
 #include <openssl/evp.h>
 
+#include "auth8021x.h"
+#include "eapol.h"
 #include "radius.h"
 #include "radius_client.h"
+#include "radius_coa.h"
 
 static const char SECRET[] = "loopback-secret";
 #define SECRET_LEN (sizeof(SECRET) - 1)
@@ -73,6 +76,20 @@ struct fake {
 	unsigned nheld;
 	struct held held[FAKE_HOLD_MAX];
 	unsigned distinct_ids_max;   /* most identifiers held at once */
+	/* EAP-MD5 / MAB / accounting server (the auth8021x tests) */
+	bool     eap_server;
+	const char *eap_password;    /* the password of every EAP identity */
+	const char *mab_ok;          /* the one MAC user name MAB accepts */
+	unsigned nchallenges;        /* one per exchange, found again by its State */
+	uint8_t  challenge[16][16];
+	char     last_user[64];
+	char     last_calling[32];
+	uint32_t last_service_type, last_nas_port_type;
+	bool     last_had_state;
+	unsigned nacct;
+	uint32_t acct_status[32], acct_cause[32];
+	bool     acct_class[32];
+	char     acct_session[32][32];
 };
 
 static struct event_base *base;
@@ -168,6 +185,104 @@ static void answer(struct fake *f, const uint8_t *req, size_t qlen, const struct
 	send_to(f->fd, rep, len, from);
 }
 
+static void md5_3(uint8_t out[16], const void *a, size_t al, const void *b, size_t bl, const void *c, size_t cl)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int n = 0;
+	EVP_DigestInit_ex(ctx, EVP_md5(), NULL);
+	EVP_DigestUpdate(ctx, a, al);
+	EVP_DigestUpdate(ctx, b, bl);
+	EVP_DigestUpdate(ctx, c, cl);
+	EVP_DigestFinal_ex(ctx, out, &n);
+	EVP_MD_CTX_free(ctx);
+}
+
+static void server_reply(struct fake *f, uint8_t code, const uint8_t *req, const struct radius_attrs *a,
+			 const struct sockaddr_in *to)
+{
+	uint8_t rep[RADIUS_MAX_LEN];
+	size_t len = 0;
+	assert_int_equal(radius_encode(rep, sizeof(rep), code, req[1], req + 4, a, NULL, 0,
+				       (const uint8_t *)SECRET, SECRET_LEN, &len), 0);
+	send_to(f->fd, rep, len, to);
+}
+
+/* A small EAP-MD5 (RFC 3748 5.4) and MAB server, and an accounting server. */
+static void eap_server_answer(struct fake *f, const struct radius_msg *m, const uint8_t *req,
+			      const struct sockaddr_in *from)
+{
+	static struct radius_attrs a;
+	uint8_t eap[RADIUS_MAX_LEN], out[64];
+	size_t elen = 0, n = 0;
+	uint32_t v = 0;
+
+	radius_attrs_init(&a);
+	if (m->code == RADIUS_ACCOUNTING_REQUEST) {
+		assert_true(f->nacct < 32);
+		radius_get_u32(m, RADIUS_ATTR_ACCT_STATUS_TYPE, &f->acct_status[f->nacct]);
+		radius_get_u32(m, RADIUS_ATTR_ACCT_TERMINATE_CAUSE, &f->acct_cause[f->nacct]);
+		f->acct_class[f->nacct] = radius_find(m, RADIUS_ATTR_CLASS) != NULL;
+		radius_get_text(m, RADIUS_ATTR_ACCT_SESSION_ID, f->acct_session[f->nacct], 32);
+		f->nacct++;
+		server_reply(f, RADIUS_ACCOUNTING_RESPONSE, req, &a, from);
+		return;
+	}
+	radius_get_text(m, RADIUS_ATTR_USER_NAME, f->last_user, sizeof(f->last_user));
+	radius_get_text(m, RADIUS_ATTR_CALLING_STATION_ID, f->last_calling, sizeof(f->last_calling));
+	radius_get_u32(m, RADIUS_ATTR_SERVICE_TYPE, &f->last_service_type);
+	radius_get_u32(m, RADIUS_ATTR_NAS_PORT_TYPE, &f->last_nas_port_type);
+	f->last_had_state = radius_find(m, RADIUS_ATTR_STATE) != NULL;
+
+	if (f->last_service_type == RADIUS_SERVICE_CALL_CHECK) {
+		bool ok = f->mab_ok && strcmp(f->last_user, f->mab_ok) == 0 &&
+			  strcmp(f->last_password, f->mab_ok) == 0;
+		if (ok)
+			radius_attrs_put_text(&a, RADIUS_ATTR_FILTER_ID, "printers");
+		server_reply(f, ok ? RADIUS_ACCESS_ACCEPT : RADIUS_ACCESS_REJECT, req, &a, from);
+		return;
+	}
+	assert_int_equal(radius_get_eap(m, eap, sizeof(eap), &elen), 0);
+	assert_int_equal(eap[0], EAP_CODE_RESPONSE);
+	if (eap[4] == EAP_TYPE_IDENTITY) {
+		uint8_t md5req[5 + 17];
+		char st[16];
+		uint8_t *challenge = f->challenge[f->nchallenges % 16];
+		snprintf(st, sizeof(st), "state-%u", f->nchallenges % 16);
+		f->nchallenges++;
+		for (int i = 0; i < 16; i++)
+			challenge[i] = (uint8_t)(rand() & 0xff);
+		md5req[0] = EAP_CODE_REQUEST; md5req[1] = (uint8_t)(eap[1] + 1);
+		md5req[2] = 0; md5req[3] = sizeof(md5req); md5req[4] = EAP_TYPE_MD5; md5req[5] = 16;
+		memcpy(md5req + 6, challenge, 16);
+		radius_attrs_put_eap(&a, md5req, sizeof(md5req));
+		radius_attrs_put_text(&a, RADIUS_ATTR_STATE, st);
+		server_reply(f, RADIUS_ACCESS_CHALLENGE, req, &a, from);
+		return;
+	}
+	/* MD5-Challenge response: value = MD5(id, password, challenge). */
+	uint8_t expect[16];
+	char st[16] = "";
+	unsigned k = 0;
+	radius_get_text(m, RADIUS_ATTR_STATE, st, sizeof(st));
+	bool ok = eap[4] == EAP_TYPE_MD5 && elen >= 6 + 16 && eap[5] == 16 &&
+		  sscanf(st, "state-%u", &k) == 1 && k < 16;
+	md5_3(expect, eap + 1, 1, f->eap_password, strlen(f->eap_password), f->challenge[k % 16], 16);
+	ok = ok && memcmp(expect, eap + 6, 16) == 0;
+	assert_int_equal(eap_encode(out, sizeof(out), ok ? EAP_CODE_SUCCESS : EAP_CODE_FAILURE, eap[1], 0,
+				    NULL, 0, &n), 0);
+	radius_attrs_put_eap(&a, out, n);
+	if (ok) {
+		radius_attrs_put_text(&a, RADIUS_ATTR_FILTER_ID, "staff");
+		radius_attrs_put_u32(&a, RADIUS_ATTR_SESSION_TIMEOUT, 3600);
+		radius_attrs_put_u32(&a, RADIUS_ATTR_TERMINATION_ACTION, RADIUS_TERMINATION_RADIUS_REQUEST);
+		radius_attrs_put(&a, RADIUS_ATTR_CLASS, "class-xyz", 9);
+	} else {
+		radius_attrs_put_text(&a, RADIUS_ATTR_REPLY_MESSAGE, "wrong password");
+	}
+	(void)v;
+	server_reply(f, ok ? RADIUS_ACCESS_ACCEPT : RADIUS_ACCESS_REJECT, req, &a, from);
+}
+
 static void fake_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct fake *f = arg;
@@ -199,6 +314,10 @@ static void fake_read(evutil_socket_t fd, short what, void *arg)
 								clear, sizeof(clear), &cl), 0);
 			memcpy(f->last_password, clear, cl);
 			f->last_password[cl] = '\0';
+		}
+		if (f->eap_server && f->mode == FAKE_ANSWER) {
+			eap_server_answer(f, &msg, buf, &from);
+			continue;
 		}
 		switch (f->mode) {
 		case FAKE_ANSWER:
@@ -690,6 +809,693 @@ static void test_conf_check(void **state)
 	assert_null(c);
 }
 
+/* ---- auth8021x over the client: supplicants, the fake server, CoA -------- */
+
+static const uint8_t PORT_MAC[6] = { 0x02, 0x4d, 0x4a, 0x00, 0x00, 0x01 };
+static const uint8_t PAE_GROUP[6] = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x03 };
+
+#define SUPP_QUEUE 64
+struct supp {
+	uint8_t mac[6];
+	const char *identity, *password;
+	bool silent;                  /* no supplicant: never answers (a printer) */
+	unsigned nq;
+	struct { uint8_t b[EAPOL_FRAME_MAX]; size_t len; } q[SUPP_QUEUE];
+	unsigned reqids;              /* Request/Identity seen */
+	int result;                   /* last EAP Success/Failure code seen */
+	unsigned bad_frames;          /* frames not unicast to us from the port MAC */
+};
+
+static struct supp supps[2];
+static unsigned stray_frames;
+#define MAX_VERDICTS 32
+static struct auth8021x_verdict verdicts[MAX_VERDICTS];
+static unsigned nverdicts;
+
+static int glue_send_frame(void *arg, uint16_t port, const uint8_t *frame, size_t len)
+{
+	(void)arg;
+	assert_int_equal(port, 1);
+	for (unsigned i = 0; i < 2; i++) {
+		struct supp *sp = &supps[i];
+		if (memcmp(frame, sp->mac, 6) == 0) {
+			assert_true(sp->nq < SUPP_QUEUE);
+			memcpy(sp->q[sp->nq].b, frame, len);
+			sp->q[sp->nq++].len = len;
+			return 0;
+		}
+	}
+	stray_frames++;
+	return 0;
+}
+
+static void glue_verdict(void *arg, const struct auth8021x_verdict *v)
+{
+	(void)arg;
+	assert_true(nverdicts < MAX_VERDICTS);
+	verdicts[nverdicts++] = *v;
+}
+
+static const struct auth8021x_verdict *last_verdict(void)
+{
+	assert_true(nverdicts > 0);
+	return &verdicts[nverdicts - 1];
+}
+
+static void supp_send(struct auth8021x *a, struct supp *sp, uint8_t type, const uint8_t *body, size_t blen)
+{
+	uint8_t f[EAPOL_FRAME_MAX];
+	size_t n = 0;
+	assert_int_equal(eapol_encode(f, sizeof(f), PAE_GROUP, sp->mac, 0, type, body, blen, &n), 0);
+	assert_int_equal(auth8021x_on_eapol(a, f, n, 1), 0);
+}
+
+/* What a supplicant does with the frames it got. */
+static void supp_process(struct auth8021x *a)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		struct supp *sp = &supps[i];
+		for (unsigned k = 0; k < sp->nq; k++) {
+			struct eapol_frame f;
+			struct eap_packet e;
+			uint8_t resp[64], value[16];
+			size_t n = 0;
+
+			assert_int_equal(eapol_decode(sp->q[k].b, sp->q[k].len, &f, NULL), 0);
+			if (memcmp(f.src, PORT_MAC, 6) != 0 || memcmp(f.dst, sp->mac, 6) != 0 ||
+			    f.type != EAPOL_EAP_PACKET || eap_decode(f.body, f.body_len, &e, NULL) != 0) {
+				sp->bad_frames++;
+				continue;
+			}
+			if (e.code == EAP_CODE_SUCCESS || e.code == EAP_CODE_FAILURE) {
+				sp->result = e.code;
+				continue;
+			}
+			if (e.type == EAP_TYPE_IDENTITY)
+				sp->reqids++;
+			if (sp->silent)
+				continue;
+			if (e.type == EAP_TYPE_IDENTITY) {
+				assert_int_equal(eap_encode(resp, sizeof(resp), EAP_CODE_RESPONSE, e.id,
+							    EAP_TYPE_IDENTITY, (const uint8_t *)sp->identity,
+							    strlen(sp->identity), &n), 0);
+			} else if (e.type == EAP_TYPE_MD5 && e.data_len >= 17 && e.data[0] == 16) {
+				uint8_t md[17];
+				md5_3(value, &e.id, 1, sp->password, strlen(sp->password), e.data + 1, 16);
+				md[0] = 16;
+				memcpy(md + 1, value, 16);
+				assert_int_equal(eap_encode(resp, sizeof(resp), EAP_CODE_RESPONSE, e.id,
+							    EAP_TYPE_MD5, md, 17, &n), 0);
+			} else {
+				uint8_t nak_md5 = EAP_TYPE_MD5;    /* RFC 3748 5.3.1: we only do MD5 */
+				assert_int_equal(eap_encode(resp, sizeof(resp), EAP_CODE_RESPONSE, e.id,
+							    EAP_TYPE_NAK, &nak_md5, 1, &n), 0);
+			}
+			supp_send(a, sp, EAPOL_EAP_PACKET, resp, n);
+		}
+		sp->nq = 0;
+	}
+}
+
+/* Run the loop, playing the supplicants, until cond() or ms passed. */
+static void glue_run(struct auth8021x *a, bool (*cond)(void), unsigned ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct event *guard = evtimer_new(base, on_guard, NULL);
+	guard_fired = false;
+	evtimer_add(guard, &tv);
+	for (;;) {
+		supp_process(a);
+		if ((cond && cond()) || guard_fired)
+			break;
+		event_base_loop(base, EVLOOP_ONCE);
+	}
+	event_free(guard);
+}
+
+static unsigned want_verdicts;
+static bool enough_verdicts(void)
+{
+	return nverdicts >= want_verdicts;
+}
+
+static void glue_setup(struct supp *sp, const uint8_t mac_last, const char *identity, const char *password)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->mac[0] = 0x02; sp->mac[1] = 0x00; sp->mac[2] = 0x0a; sp->mac[3] = 0x0a; sp->mac[4] = 0x01;
+	sp->mac[5] = mac_last;
+	sp->identity = identity;
+	sp->password = password;
+}
+
+static void glue_conf(struct auth8021x_conf *c, const struct fake *auth, const struct fake *acct)
+{
+	auth8021x_conf_default(c);
+	c->pae.tx_period_ms = 100;
+	c->pae.supp_timeout_ms = 300;
+	c->pae.server_timeout_ms = 3000;
+	c->pae.quiet_period_ms = 200;
+	c->pae.reauth_period_ms = 0;
+	c->radius.timeout_ms = 100;
+	c->radius.retries = 2;
+	snprintf(c->nas_identifier, sizeof(c->nas_identifier), "menjin-test");
+	add_server(&c->radius, RADIUS_SVC_AUTH, auth);
+	if (acct)
+		add_server(&c->radius, RADIUS_SVC_ACCT, acct);
+}
+
+static struct auth8021x *glue_new(const struct auth8021x_conf *c)
+{
+	struct auth8021x_ops ops = { .send_frame = glue_send_frame, .verdict = glue_verdict };
+	struct auth8021x *a = NULL;
+	nverdicts = 0;
+	stray_frames = 0;
+	assert_int_equal(auth8021x_new(base, c, &ops, &a), 0);
+	assert_int_equal(auth8021x_set_port(a, 1, PORT_MAC, "lan0"), 0);
+	return a;
+}
+
+static void test_glue_eap_md5_two_supplicants(void **state)
+{
+	struct auth8021x_conf conf;
+	struct auth8021x_session_info info;
+	struct auth8021x_stats st;
+	(void)state;
+
+	fake_start(&fakes[0], FAKE_ANSWER);
+	fakes[0].eap_server = true;
+	fakes[0].eap_password = "alice-pw";
+	fake_start(&fakes[1], FAKE_ANSWER);
+	fakes[1].eap_server = true;
+	glue_conf(&conf, &fakes[0], &fakes[1]);
+	glue_setup(&supps[0], 0x0b, "alice", "alice-pw");
+	glue_setup(&supps[1], 0x0c, "bob", "not-bobs-pw");
+	struct auth8021x *a = glue_new(&conf);
+
+	/* Two supplicants on the same segment start at once. */
+	supp_send(a, &supps[0], EAPOL_START, NULL, 0);
+	supp_send(a, &supps[1], EAPOL_START, NULL, 0);
+	want_verdicts = 2;
+	glue_run(a, enough_verdicts, 3000);
+	assert_int_equal(nverdicts, 2);
+	const struct auth8021x_verdict *va = memcmp(verdicts[0].mac, supps[0].mac, 6) == 0 ? &verdicts[0] : &verdicts[1];
+	const struct auth8021x_verdict *vb = va == &verdicts[0] ? &verdicts[1] : &verdicts[0];
+	assert_true(va->authorized);
+	assert_int_equal(va->auth, AUTH_DOT1X);
+	assert_int_equal(va->method, PAE_METHOD_EAP);
+	assert_string_equal(va->identity, "alice");
+	assert_string_equal(va->role, "staff");
+	assert_int_equal(va->session_timeout_s, 3600);
+	assert_int_equal(va->port, 1);
+	assert_false(vb->authorized);
+	assert_int_equal(vb->auth, AUTH_DOT1X_FAILED);
+	assert_int_equal(vb->reason, PAE_REASON_REJECTED);
+	assert_int_equal(supps[0].result, EAP_CODE_SUCCESS);
+	assert_int_equal(supps[1].result, EAP_CODE_FAILURE);
+	assert_int_equal(supps[0].bad_frames + supps[1].bad_frames + stray_frames, 0);
+	/* RFC 3580 attributes as the server saw them. */
+	assert_int_equal(fakes[0].last_nas_port_type, RADIUS_NAS_PORT_TYPE_ETHERNET);
+	assert_int_equal(fakes[0].last_service_type, RADIUS_SERVICE_FRAMED);
+	assert_int_equal(fakes[0].invalid, 0);
+	assert_int_equal(fakes[0].ma_not_first, 0);
+
+	assert_int_equal(auth8021x_session_info(a, supps[0].mac, &info), 0);
+	assert_int_equal(info.state, PAE_AUTHENTICATED);
+	assert_true(info.authorized);
+	assert_string_equal(info.role, "staff");
+	assert_int_not_equal(info.next_deadline_ms, PAE_NO_DEADLINE);   /* Session-Timeout */
+
+	/* Accounting: On at start, Start for alice with the Class echoed. */
+	glue_run(a, NULL, 50);
+	assert_true(fakes[1].nacct >= 2);
+	assert_int_equal(fakes[1].acct_status[0], RADIUS_ACCT_ON);
+	assert_int_equal(fakes[1].acct_status[1], RADIUS_ACCT_START);
+	assert_true(fakes[1].acct_class[1]);
+	assert_string_equal(fakes[1].acct_session[1], va->acct_session_id);
+
+	/* Alice logs off: unauthorized, Stop with User-Request. */
+	supp_send(a, &supps[0], EAPOL_LOGOFF, NULL, 0);
+	assert_false(last_verdict()->authorized);
+	assert_int_equal(last_verdict()->reason, PAE_REASON_LOGOFF);
+	glue_run(a, NULL, 50);
+	assert_int_equal(fakes[1].acct_status[fakes[1].nacct - 1], RADIUS_ACCT_STOP);
+	assert_int_equal(fakes[1].acct_cause[fakes[1].nacct - 1], RADIUS_TERM_USER_REQUEST);
+
+	auth8021x_get_stats(a, &st);
+	assert_int_equal(st.accepts, 1);
+	assert_int_equal(st.rejects, 1);
+	assert_int_equal(st.challenges, 2);
+	assert_int_equal(st.eapol_bad, 0);
+	auth8021x_free(a);
+}
+
+static void test_glue_mab(void **state)
+{
+	struct auth8021x_conf conf;
+	(void)state;
+
+	fake_start(&fakes[0], FAKE_ANSWER);
+	fakes[0].eap_server = true;
+	fakes[0].mab_ok = "02000a0a0114";
+	glue_conf(&conf, &fakes[0], NULL);
+	conf.pae.mab_delay_ms = 250;
+	glue_setup(&supps[0], 0x14, "", "");
+	supps[0].silent = true;                   /* a printer */
+	struct auth8021x *a = glue_new(&conf);
+
+	/* Punted traffic from the printer (DHCP, ARP): asked for an identity, then MAB. */
+	assert_int_equal(auth8021x_on_mac_seen(a, supps[0].mac, 1, 0), 0);
+	assert_int_equal(auth8021x_on_mac_seen(a, supps[0].mac, 1, 0), 0);
+	want_verdicts = 1;
+	glue_run(a, enough_verdicts, 3000);
+	assert_int_equal(nverdicts, 1);
+	assert_true(last_verdict()->authorized);
+	assert_int_equal(last_verdict()->auth, AUTH_MAB);
+	assert_string_equal(last_verdict()->identity, "02000a0a0114");
+	assert_string_equal(last_verdict()->role, "printers");
+	assert_true(supps[0].reqids >= 2);
+	assert_int_equal(supps[0].result, 0);       /* no EAP to a device without supplicant */
+	assert_int_equal(fakes[0].last_service_type, RADIUS_SERVICE_CALL_CHECK);
+	assert_string_equal(fakes[0].last_calling, "02-00-0A-0A-01-14");
+
+	/* Another MAC that MAB does not know: failed. */
+	glue_setup(&supps[1], 0x15, "", "");
+	supps[1].silent = true;
+	assert_int_equal(auth8021x_on_mac_seen(a, supps[1].mac, 1, 0), 0);
+	want_verdicts = 2;
+	glue_run(a, enough_verdicts, 3000);
+	assert_false(last_verdict()->authorized);
+	assert_int_equal(last_verdict()->auth, AUTH_MAB_FAILED);
+	assert_int_equal(auth8021x_on_mac_seen(a, (const uint8_t[6]){ 1, 0, 0, 0, 0, 1 }, 1, 0), -EINVAL);
+	auth8021x_free(a);
+}
+
+static void test_glue_unreachable_critical(void **state)
+{
+	struct auth8021x_conf conf;
+	(void)state;
+
+	fake_start(&fakes[0], FAKE_SILENT);
+	glue_conf(&conf, &fakes[0], NULL);
+	conf.pae.unreachable = PAE_UNREACHABLE_CRITICAL;
+	snprintf(conf.critical_role, sizeof(conf.critical_role), "critical");
+	conf.radius.timeout_ms = 30;
+	glue_setup(&supps[0], 0x0d, "carol", "pw");
+	struct auth8021x *a = glue_new(&conf);
+
+	supp_send(a, &supps[0], EAPOL_START, NULL, 0);
+	want_verdicts = 1;
+	glue_run(a, enough_verdicts, 3000);
+	assert_int_equal(nverdicts, 1);
+	assert_true(last_verdict()->authorized);
+	assert_int_equal(last_verdict()->method, PAE_METHOD_CRITICAL);
+	assert_int_equal(last_verdict()->auth, AUTH_NONE);
+	assert_string_equal(last_verdict()->role, "critical");
+	assert_int_equal(supps[0].result, EAP_CODE_SUCCESS);
+	auth8021x_free(a);
+
+	/* Without a critical role the configuration is refused. */
+	conf.critical_role[0] = '\0';
+	struct auth8021x *b = NULL;
+	assert_int_equal(auth8021x_new(base, &conf, NULL, &b), -EINVAL);
+}
+
+/* A Dynamic Authorization client: one socket, replies read in the loop. */
+static struct {
+	int fd;
+	struct event *ev;
+	uint8_t code;
+	uint32_t cause;
+	bool got;
+	uint8_t req_auth[16];
+} dac;
+
+static void dac_read(evutil_socket_t fd, short what, void *arg)
+{
+	uint8_t buf[RADIUS_MAX_LEN];
+	ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	int why = 0;
+	(void)what;
+	(void)arg;
+	if (n <= 0)
+		return;
+	assert_int_equal(radius_decode(buf, (size_t)n, &msg), 0);
+	assert_int_equal(radius_verify_reply(&msg, dac.req_auth, (const uint8_t *)SECRET, SECRET_LEN, &why), 0);
+	dac.code = msg.code;
+	dac.cause = 0;
+	radius_get_u32(&msg, RADIUS_ATTR_ERROR_CAUSE, &dac.cause);
+	dac.got = true;
+}
+
+static bool dac_answered(void)
+{
+	return dac.got;
+}
+
+static void dac_send(struct auth8021x *a, const struct sockaddr_storage *to, uint8_t code,
+		     const struct radius_attrs *at)
+{
+	uint8_t pkt[RADIUS_MAX_LEN];
+	size_t len = 0;
+	static uint8_t id;
+	assert_int_equal(radius_encode(pkt, sizeof(pkt), code, ++id, NULL, at, NULL, 0,
+				       (const uint8_t *)SECRET, SECRET_LEN, &len), 0);
+	memcpy(dac.req_auth, pkt + 4, 16);
+	dac.got = false;
+	assert_int_equal(sendto(dac.fd, pkt, len, 0, (const struct sockaddr *)to, sizeof(struct sockaddr_in)),
+			 (ssize_t)len);
+	glue_run(a, dac_answered, 2000);
+	assert_true(dac.got);
+}
+
+static void test_glue_coa(void **state)
+{
+	struct auth8021x_conf conf;
+	struct sockaddr_storage coa_addr;
+	struct sockaddr_in dac_addr, *l4;
+	struct radius_attrs at;
+	(void)state;
+
+	fake_start(&fakes[0], FAKE_ANSWER);
+	fakes[0].eap_server = true;
+	fakes[0].eap_password = "alice-pw";
+	fake_start(&fakes[1], FAKE_ANSWER);
+	fakes[1].eap_server = true;
+	glue_conf(&conf, &fakes[0], &fakes[1]);
+	dac.fd = open_udp(&dac_addr);
+	conf.coa_enabled = true;
+	l4 = (struct sockaddr_in *)&conf.coa.listen;
+	l4->sin_family = AF_INET;
+	l4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	{
+		/* A free port for the listener: what the kernel gives a throwaway socket. */
+		struct sockaddr_in probe;
+		int pfd = open_udp(&probe);
+		close(pfd);
+		l4->sin_port = probe.sin_port;
+	}
+	conf.coa.listen_len = sizeof(*l4);
+	memcpy(&coa_addr, l4, sizeof(*l4));
+	conf.coa.nclients = 1;
+	memcpy(&conf.coa.clients[0].addr, &dac_addr, sizeof(dac_addr));
+	conf.coa.clients[0].addrlen = sizeof(dac_addr);
+	memcpy(conf.coa.clients[0].secret, SECRET, SECRET_LEN);
+	conf.coa.clients[0].secret_len = SECRET_LEN;
+	snprintf(conf.coa.clients[0].name, sizeof(conf.coa.clients[0].name), "radius-1");
+	glue_setup(&supps[0], 0x0b, "alice", "alice-pw");
+	struct auth8021x *a = glue_new(&conf);
+	dac.ev = event_new(base, dac.fd, EV_READ | EV_PERSIST, dac_read, NULL);
+	event_add(dac.ev, NULL);
+
+	assert_non_null(auth8021x_radius(a));
+
+	supp_send(a, &supps[0], EAPOL_START, NULL, 0);
+	want_verdicts = 1;
+	glue_run(a, enough_verdicts, 3000);
+	assert_true(last_verdict()->authorized);
+
+	/* CoA: a new role. */
+	radius_attrs_init(&at);
+	radius_attrs_put_text(&at, RADIUS_ATTR_CALLING_STATION_ID, "02-00-0A-0A-01-0B");
+	radius_attrs_put_text(&at, RADIUS_ATTR_FILTER_ID, "guest");
+	dac_send(a, &coa_addr, RADIUS_COA_REQUEST, &at);
+	assert_int_equal(dac.code, RADIUS_COA_ACK);
+	assert_string_equal(last_verdict()->role, "guest");
+	assert_true(last_verdict()->authorized);
+
+	/* Disconnect for a MAC we do not know: NAK 503. */
+	radius_attrs_init(&at);
+	radius_attrs_put_text(&at, RADIUS_ATTR_CALLING_STATION_ID, "02-00-0A-0A-01-99");
+	dac_send(a, &coa_addr, RADIUS_DISCONNECT_REQUEST, &at);
+	assert_int_equal(dac.code, RADIUS_DISCONNECT_NAK);
+	assert_int_equal(dac.cause, RADIUS_EC_SESSION_NOT_FOUND);
+
+	/* Disconnect by Acct-Session-Id: ACK, unauthorized, Stop with Admin-Reset. */
+	radius_attrs_init(&at);
+	radius_attrs_put_text(&at, RADIUS_ATTR_ACCT_SESSION_ID, last_verdict()->acct_session_id);
+	dac_send(a, &coa_addr, RADIUS_DISCONNECT_REQUEST, &at);
+	assert_int_equal(dac.code, RADIUS_DISCONNECT_ACK);
+	assert_false(last_verdict()->authorized);
+	assert_int_equal(last_verdict()->reason, PAE_REASON_ADMIN);
+	assert_int_equal(supps[0].result, EAP_CODE_FAILURE);
+	glue_run(a, NULL, 50);
+	assert_int_equal(fakes[1].acct_status[fakes[1].nacct - 1], RADIUS_ACCT_STOP);
+	assert_int_equal(fakes[1].acct_cause[fakes[1].nacct - 1], RADIUS_TERM_ADMIN_RESET);
+
+	event_free(dac.ev);
+	close(dac.fd);
+	auth8021x_free(a);
+}
+
+static bool shutdown_done;
+static void on_shutdown(void *arg)
+{
+	(void)arg;
+	shutdown_done = true;
+}
+static bool is_shut(void)
+{
+	return shutdown_done;
+}
+
+static void test_glue_shutdown_accounting(void **state)
+{
+	struct auth8021x_conf conf;
+	(void)state;
+
+	fake_start(&fakes[0], FAKE_ANSWER);
+	fakes[0].eap_server = true;
+	fakes[0].eap_password = "alice-pw";
+	fake_start(&fakes[1], FAKE_ANSWER);
+	fakes[1].eap_server = true;
+	glue_conf(&conf, &fakes[0], &fakes[1]);
+	glue_setup(&supps[0], 0x0b, "alice", "alice-pw");
+	struct auth8021x *a = glue_new(&conf);
+	supp_send(a, &supps[0], EAPOL_START, NULL, 0);
+	want_verdicts = 1;
+	glue_run(a, enough_verdicts, 3000);
+	assert_true(last_verdict()->authorized);
+
+	shutdown_done = false;
+	assert_int_equal(auth8021x_shutdown(a, on_shutdown, NULL), 0);
+	assert_false(shutdown_done);
+	glue_run(a, is_shut, 3000);
+	assert_true(shutdown_done);
+	unsigned n = fakes[1].nacct;
+	assert_int_equal(fakes[1].acct_status[0], RADIUS_ACCT_ON);
+	assert_int_equal(fakes[1].acct_status[n - 2], RADIUS_ACCT_STOP);
+	assert_int_equal(fakes[1].acct_cause[n - 2], RADIUS_TERM_ADMIN_REBOOT);
+	assert_int_equal(fakes[1].acct_status[n - 1], RADIUS_ACCT_OFF);
+	/* No new frame is taken. */
+	uint8_t f[EAPOL_FRAME_MAX];
+	size_t fl = 0;
+	eapol_encode(f, sizeof(f), PAE_GROUP, supps[0].mac, 0, EAPOL_START, NULL, 0, &fl);
+	assert_int_equal(auth8021x_on_eapol(a, f, fl, 1), -ESHUTDOWN);
+	auth8021x_free(a);
+}
+
+/* ---- real peer: FreeRADIUS (tests/lab/radius_freeradius_test.sh) ---------
+ *
+ * With MENJIN_RADIUS_PEER="host:authport:acctport" and MENJIN_RADIUS_SECRET
+ * set, only these run, against the server the lab script started; its
+ * users file knows alice/alice-pw (Filter-Id staff) and the MAB user
+ * 02000a0a0114 (Filter-Id printers). With MENJIN_COA_PORT and
+ * MENJIN_COA_READY, a Disconnect-Request sent by radclient is awaited.
+ */
+
+static void peer_server(struct radius_client_conf *c, enum radius_service svc, unsigned port)
+{
+	const char *peer = getenv("MENJIN_RADIUS_PEER"), *secret = getenv("MENJIN_RADIUS_SECRET");
+	struct radius_server_conf *s = &c->servers[svc][c->nservers[svc]++];
+	struct sockaddr_in *in = (struct sockaddr_in *)&s->addr;
+	char host[64];
+
+	assert_non_null(peer);
+	assert_non_null(secret);
+	assert_int_equal(sscanf(peer, "%63[^:]", host), 1);
+	memset(s, 0, sizeof(*s));
+	in->sin_family = AF_INET;
+	in->sin_port = htons((uint16_t)port);
+	assert_int_equal(inet_pton(AF_INET, host, &in->sin_addr), 1);
+	s->addrlen = sizeof(*in);
+	s->secret_len = strlen(secret);
+	memcpy(s->secret, secret, s->secret_len);
+	snprintf(s->name, sizeof(s->name), "freeradius-%s", svc == RADIUS_SVC_AUTH ? "auth" : "acct");
+}
+
+static void peer_conf(struct auth8021x_conf *c)
+{
+	unsigned auth = 0, acct = 0;
+	assert_int_equal(sscanf(getenv("MENJIN_RADIUS_PEER"), "%*[^:]:%u:%u", &auth, &acct), 2);
+	auth8021x_conf_default(c);
+	c->pae.tx_period_ms = 200;
+	c->pae.supp_timeout_ms = 1000;
+	c->pae.quiet_period_ms = 500;
+	c->pae.reauth_period_ms = 0;
+	c->radius.timeout_ms = 1000;
+	c->radius.retries = 3;
+	snprintf(c->nas_identifier, sizeof(c->nas_identifier), "menjin-lab");
+	peer_server(&c->radius, RADIUS_SVC_AUTH, auth);
+	peer_server(&c->radius, RADIUS_SVC_ACCT, acct);
+}
+
+/* Nothing the peer sent was dropped, and accounting got answered. */
+static void peer_clean(struct auth8021x *a)
+{
+	struct radius_client_stats st;
+	struct auth8021x_stats as;
+	radius_client_get_stats(auth8021x_radius(a), &st);
+	auth8021x_get_stats(a, &as);
+	assert_int_equal(st.bad_source + st.malformed + st.unknown_id + st.bad_code +
+			 st.bad_authenticator + st.missing_message_authenticator +
+			 st.bad_message_authenticator, 0);
+	assert_int_equal(st.timeouts + st.unreachable, 0);
+	assert_int_equal(as.acct_failed, 0);
+}
+
+static bool acct_settled_a;
+static struct auth8021x *peer_a;
+static bool acct_settled(void)
+{
+	struct radius_client_stats st;
+	radius_client_get_stats(auth8021x_radius(peer_a), &st);
+	acct_settled_a = st.requests == st.replies;
+	return acct_settled_a;
+}
+
+static void test_peer_eap_md5_admitted_and_logoff(void **state)
+{
+	struct auth8021x_conf conf;
+	(void)state;
+
+	peer_conf(&conf);
+	glue_setup(&supps[0], 0x0b, "alice", "alice-pw");
+	struct auth8021x *a = peer_a = glue_new(&conf);
+	supp_send(a, &supps[0], EAPOL_START, NULL, 0);
+	want_verdicts = 1;
+	glue_run(a, enough_verdicts, 10000);
+	assert_int_equal(nverdicts, 1);
+	assert_true(last_verdict()->authorized);
+	assert_int_equal(last_verdict()->auth, AUTH_DOT1X);
+	assert_string_equal(last_verdict()->role, "staff");
+	assert_int_equal(last_verdict()->session_timeout_s, 3600);
+	assert_int_equal(supps[0].result, EAP_CODE_SUCCESS);
+	glue_run(a, acct_settled, 5000);
+
+	supp_send(a, &supps[0], EAPOL_LOGOFF, NULL, 0);
+	assert_false(last_verdict()->authorized);
+	assert_int_equal(last_verdict()->reason, PAE_REASON_LOGOFF);
+	glue_run(a, acct_settled, 5000);
+	assert_true(acct_settled_a);
+	peer_clean(a);
+	auth8021x_free(a);
+}
+
+static void test_peer_eap_md5_wrong_password(void **state)
+{
+	struct auth8021x_conf conf;
+	(void)state;
+
+	peer_conf(&conf);
+	glue_setup(&supps[0], 0x0c, "alice", "guessed");
+	struct auth8021x *a = peer_a = glue_new(&conf);
+	supp_send(a, &supps[0], EAPOL_START, NULL, 0);
+	want_verdicts = 1;
+	glue_run(a, enough_verdicts, 10000);
+	assert_int_equal(nverdicts, 1);
+	assert_false(last_verdict()->authorized);
+	assert_int_equal(last_verdict()->auth, AUTH_DOT1X_FAILED);
+	assert_int_equal(supps[0].result, EAP_CODE_FAILURE);
+	glue_run(a, acct_settled, 5000);
+	peer_clean(a);
+	auth8021x_free(a);
+}
+
+static void test_peer_mab(void **state)
+{
+	struct auth8021x_conf conf;
+	(void)state;
+
+	peer_conf(&conf);
+	conf.pae.mab_delay_ms = 500;
+	glue_setup(&supps[0], 0x14, "", "");
+	supps[0].silent = true;
+	glue_setup(&supps[1], 0x15, "", "");
+	supps[1].silent = true;
+	struct auth8021x *a = peer_a = glue_new(&conf);
+	assert_int_equal(auth8021x_on_mac_seen(a, supps[0].mac, 1, 0), 0);
+	assert_int_equal(auth8021x_on_mac_seen(a, supps[1].mac, 1, 0), 0);
+	want_verdicts = 2;
+	glue_run(a, enough_verdicts, 10000);
+	assert_int_equal(nverdicts, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		if (verdicts[i].mac[5] == 0x14) {
+			assert_true(verdicts[i].authorized);
+			assert_int_equal(verdicts[i].auth, AUTH_MAB);
+			assert_string_equal(verdicts[i].role, "printers");
+		} else {
+			assert_false(verdicts[i].authorized);
+			assert_int_equal(verdicts[i].auth, AUTH_MAB_FAILED);
+		}
+	}
+	glue_run(a, acct_settled, 5000);
+	peer_clean(a);
+	auth8021x_free(a);
+}
+
+static bool disconnected(void)
+{
+	return nverdicts > 0 && !last_verdict()->authorized;
+}
+
+static void test_peer_coa_disconnect(void **state)
+{
+	const char *port = getenv("MENJIN_COA_PORT"), *ready = getenv("MENJIN_COA_READY");
+	const char *secret = getenv("MENJIN_RADIUS_SECRET");
+	struct auth8021x_conf conf;
+	struct sockaddr_in *l4;
+	FILE *f;
+	(void)state;
+
+	if (!port || !ready)
+		skip();
+	peer_conf(&conf);
+	conf.coa_enabled = true;
+	l4 = (struct sockaddr_in *)&conf.coa.listen;
+	l4->sin_family = AF_INET;
+	l4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l4->sin_port = htons((uint16_t)atoi(port));
+	conf.coa.listen_len = sizeof(*l4);
+	conf.coa.nclients = 1;
+	((struct sockaddr_in *)&conf.coa.clients[0].addr)->sin_family = AF_INET;
+	((struct sockaddr_in *)&conf.coa.clients[0].addr)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	conf.coa.clients[0].addrlen = sizeof(struct sockaddr_in);
+	conf.coa.clients[0].secret_len = strlen(secret);
+	memcpy(conf.coa.clients[0].secret, secret, strlen(secret));
+	snprintf(conf.coa.clients[0].name, sizeof(conf.coa.clients[0].name), "radclient");
+	snprintf(conf.coa.nas_identifier, sizeof(conf.coa.nas_identifier), "menjin-lab");
+
+	glue_setup(&supps[0], 0x0b, "alice", "alice-pw");
+	struct auth8021x *a = peer_a = glue_new(&conf);
+	supp_send(a, &supps[0], EAPOL_START, NULL, 0);
+	want_verdicts = 1;
+	glue_run(a, enough_verdicts, 10000);
+	assert_true(last_verdict()->authorized);
+	glue_run(a, acct_settled, 5000);
+
+	/* Tell the script which session to disconnect, then wait for radclient. */
+	f = fopen(ready, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", last_verdict()->acct_session_id);
+	fclose(f);
+	glue_run(a, disconnected, 20000);
+	assert_false(last_verdict()->authorized);
+	assert_int_equal(last_verdict()->reason, PAE_REASON_ADMIN);
+	glue_run(a, acct_settled, 5000);
+	peer_clean(a);
+	auth8021x_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -703,6 +1509,19 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accounting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conf_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_glue_eap_md5_two_supplicants, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_glue_mab, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_glue_unreachable_critical, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_glue_coa, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_glue_shutdown_accounting, setup, teardown),
 	};
+	const struct CMUnitTest peer_tests[] = {
+		cmocka_unit_test_setup_teardown(test_peer_eap_md5_admitted_and_logoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_eap_md5_wrong_password, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_mab, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_coa_disconnect, setup, teardown),
+	};
+	if (getenv("MENJIN_RADIUS_PEER"))
+		return cmocka_run_group_tests_name("freeradius", peer_tests, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@
 #include <openssl/hmac.h>
 
 #include "radius.h"
+#include "radius_coa.h"
 
 /* ---- RFC 2865 section 7.1: "User Telnet to Specified Host" -------------- */
 
@@ -382,11 +383,50 @@ static void test_accounting_request_authenticator(void **state)
 	assert_int_equal(why, RADIUS_ERR_AUTHENTICATOR);
 	pkt[len - 1] ^= 0x01;
 
-	/* Accounting-Response to it. */
+	/* Accounting-Response to it, as FreeRADIUS signs one: Message-Authenticator
+	 * over a zero authenticator, Response Authenticator over the request's. */
 	assert_int_equal(radius_encode(rep, sizeof(rep), RADIUS_ACCOUNTING_RESPONSE, 9, pkt + 4, NULL,
 				       NULL, 0, SECRET, SECRET_LEN, &rlen), 0);
+	expect_ma(rep, rlen, 22, zero, SECRET, SECRET_LEN, ma);
+	assert_memory_equal(rep + 22, ma, 16);
+	md5_parts(auth, rep, 4, pkt + 4, 16, rep + 20, rlen - 20, SECRET, SECRET_LEN);
+	assert_memory_equal(rep + 4, auth, 16);
 	assert_int_equal(radius_decode(rep, rlen, &msg2), 0);
 	assert_int_equal(radius_verify_reply(&msg2, pkt + 4, SECRET, SECRET_LEN, &why), 0);
+
+	/* ... and over the request's authenticator: accepted too. */
+	expect_ma(rep, rlen, 22, pkt + 4, SECRET, SECRET_LEN, ma);
+	memcpy(rep + 22, ma, 16);
+	md5_parts(auth, rep, 4, pkt + 4, 16, rep + 20, rlen - 20, SECRET, SECRET_LEN);
+	memcpy(rep + 4, auth, 16);
+	assert_int_equal(radius_decode(rep, rlen, &msg2), 0);
+	assert_int_equal(radius_verify_reply(&msg2, pkt + 4, SECRET, SECRET_LEN, &why), 0);
+	/* ... but not a third variant. */
+	rep[22] ^= 1;
+	md5_parts(auth, rep, 4, pkt + 4, 16, rep + 20, rlen - 20, SECRET, SECRET_LEN);
+	memcpy(rep + 4, auth, 16);
+	assert_int_equal(radius_decode(rep, rlen, &msg2), 0);
+	assert_int_equal(radius_verify_reply(&msg2, pkt + 4, SECRET, SECRET_LEN, &why), -EBADMSG);
+	assert_int_equal(why, RADIUS_ERR_MA_BAD);
+}
+
+/* Access-* replies take only the RFC 3579 form: over the request's authenticator. */
+static void test_access_reply_ma_form_is_strict(void **state)
+{
+	static const uint8_t ra[16] = { 7, 7, 7 }, zero[16];
+	uint8_t rep[64] = { RADIUS_ACCESS_ACCEPT, 1, 0, 38 }, ma[16], auth[16];
+	int why = 0;
+	(void)state;
+
+	rep[20] = RADIUS_ATTR_MESSAGE_AUTHENTICATOR;
+	rep[21] = 18;
+	expect_ma(rep, 38, 22, zero, SECRET, SECRET_LEN, ma);
+	memcpy(rep + 22, ma, 16);
+	md5_parts(auth, rep, 4, ra, 16, rep + 20, 18, SECRET, SECRET_LEN);
+	memcpy(rep + 4, auth, 16);
+	assert_int_equal(radius_decode(rep, 38, &msg2), 0);
+	assert_int_equal(radius_verify_reply(&msg2, ra, SECRET, SECRET_LEN, &why), -EBADMSG);
+	assert_int_equal(why, RADIUS_ERR_MA_BAD);
 }
 
 static void test_coa_request_and_ack(void **state)
@@ -417,6 +457,9 @@ static void test_coa_request_and_ack(void **state)
 				       NULL, 0, SECRET, SECRET_LEN, &rlen), 0);
 	assert_int_equal(radius_decode(rep, rlen, &msg2), 0);
 	assert_int_equal(radius_verify_reply(&msg2, pkt + 4, SECRET, SECRET_LEN, &why), 0);
+	/* RFC 5176 3.3: over the request's authenticator (what radclient 3.2 checks). */
+	expect_ma(rep, rlen, 22, pkt + 4, SECRET, SECRET_LEN, ma);
+	assert_memory_equal(rep + 22, ma, 16);
 	uint32_t ec = 0;
 	assert_int_equal(radius_get_u32(&msg2, RADIUS_ATTR_ERROR_CAUSE, &ec), 0);
 	assert_int_equal(ec, 503);
@@ -743,6 +786,224 @@ static void test_station_id(void **state)
 	assert_string_equal(radius_attr_name(250), "unknown");
 }
 
+/* ---- Dynamic Authorization requests (RFC 5176) -------------------------- */
+
+static const struct radius_coa_conf COA_CONF = { .nas_identifier = "menjin-tp01", .nas_ip = 0x0a0a0001 };
+#define NOW 1732500000
+
+static size_t coa_packet(uint8_t *pkt, uint8_t code, const struct radius_attrs *a)
+{
+	size_t len = 0;
+	assert_int_equal(radius_encode(pkt, RADIUS_MAX_LEN, code, 17, NULL, a, NULL, 0, SECRET, SECRET_LEN,
+				       &len), 0);
+	return len;
+}
+
+static int coa(uint8_t code, const struct radius_attrs *a, struct coa_request *req, uint32_t *cause)
+{
+	uint8_t pkt[RADIUS_MAX_LEN];
+	size_t len = coa_packet(pkt, code, a);
+	return coa_parse(pkt, len, SECRET, SECRET_LEN, &COA_CONF, NOW, req, cause);
+}
+
+static void test_coa_parse(void **state)
+{
+	static const uint8_t mac[6] = { 0x02, 0x00, 0x0a, 0x0a, 0x01, 0x0b };
+	static struct coa_request req;
+	struct radius_attrs a;
+	uint32_t cause = 0;
+	(void)state;
+
+	/* Disconnect by Calling-Station-Id and Acct-Session-Id. */
+	radius_attrs_init(&a);
+	radius_attrs_put_text(&a, RADIUS_ATTR_CALLING_STATION_ID, "02-00-0A-0A-01-0B");
+	radius_attrs_put_text(&a, RADIUS_ATTR_ACCT_SESSION_ID, "5F3A0001-00000001");
+	radius_attrs_put_text(&a, RADIUS_ATTR_NAS_IDENTIFIER, "menjin-tp01");
+	radius_attrs_put_u32(&a, RADIUS_ATTR_EVENT_TIMESTAMP, NOW - 10);
+	assert_int_equal(coa(RADIUS_DISCONNECT_REQUEST, &a, &req, &cause), 0);
+	assert_int_equal(req.kind, COA_DISCONNECT);
+	assert_true(req.has_mac);
+	assert_memory_equal(req.mac, mac, 6);
+	assert_string_equal(req.acct_session_id, "5F3A0001-00000001");
+	assert_int_equal(req.id, 17);
+
+	/* Stale Event-Timestamp (RFC 5176 3.4): dropped silently. */
+	radius_attrs_init(&a);
+	radius_attrs_put_text(&a, RADIUS_ATTR_CALLING_STATION_ID, "02-00-0A-0A-01-0B");
+	radius_attrs_put_u32(&a, RADIUS_ATTR_EVENT_TIMESTAMP, NOW - COA_EVENT_WINDOW_S - 1);
+	assert_int_equal(coa(RADIUS_DISCONNECT_REQUEST, &a, &req, &cause), -EBADMSG);
+
+	/* Another NAS. */
+	radius_attrs_init(&a);
+	radius_attrs_put_text(&a, RADIUS_ATTR_CALLING_STATION_ID, "02-00-0A-0A-01-0B");
+	radius_attrs_put_text(&a, RADIUS_ATTR_NAS_IDENTIFIER, "menjin-tp02");
+	assert_int_equal(coa(RADIUS_DISCONNECT_REQUEST, &a, &req, &cause), -EINVAL);
+	assert_int_equal(cause, RADIUS_EC_NAS_ID_MISMATCH);
+	radius_attrs_init(&a);
+	radius_attrs_put_text(&a, RADIUS_ATTR_CALLING_STATION_ID, "02-00-0A-0A-01-0B");
+	radius_attrs_put_u32(&a, RADIUS_ATTR_NAS_IP_ADDRESS, 0x0a0a0002);
+	assert_int_equal(coa(RADIUS_DISCONNECT_REQUEST, &a, &req, &cause), -EINVAL);
+	assert_int_equal(cause, RADIUS_EC_NAS_ID_MISMATCH);
+
+	/* Nothing to identify the session. */
+	radius_attrs_init(&a);
+	radius_attrs_put_text(&a, RADIUS_ATTR_USER_NAME, "alice");
+	assert_int_equal(coa(RADIUS_DISCONNECT_REQUEST, &a, &req, &cause), -EINVAL);
+	assert_int_equal(cause, RADIUS_EC_MISSING_ATTRIBUTE);
+
+	/* A Disconnect that also changes authorization; an attribute we do not know. */
+	radius_attrs_init(&a);
+	radius_attrs_put_text(&a, RADIUS_ATTR_CALLING_STATION_ID, "02-00-0A-0A-01-0B");
+	radius_attrs_put_text(&a, RADIUS_ATTR_FILTER_ID, "guest");
+	assert_int_equal(coa(RADIUS_DISCONNECT_REQUEST, &a, &req, &cause), -EINVAL);
+	assert_int_equal(cause, RADIUS_EC_UNSUPPORTED_ATTRIBUTE);
+	radius_attrs_init(&a);
+	radius_attrs_put_text(&a, RADIUS_ATTR_CALLING_STATION_ID, "02-00-0A-0A-01-0B");
+	radius_attrs_put_u32(&a, RADIUS_ATTR_FRAMED_IP_ADDRESS, 0x0a0a010b);
+	assert_int_equal(coa(RADIUS_DISCONNECT_REQUEST, &a, &req, &cause), -EINVAL);
+	assert_int_equal(cause, RADIUS_EC_UNSUPPORTED_ATTRIBUTE);
+	radius_attrs_init(&a);
+	radius_attrs_put_text(&a, RADIUS_ATTR_CALLING_STATION_ID, "not-a-mac");
+	assert_int_equal(coa(RADIUS_DISCONNECT_REQUEST, &a, &req, &cause), -EINVAL);
+	assert_int_equal(cause, RADIUS_EC_INVALID_ATTRIBUTE_VALUE);
+
+	/* CoA: new role, Session-Timeout, reauthentication three ways. */
+	radius_attrs_init(&a);
+	radius_attrs_put_text(&a, RADIUS_ATTR_ACCT_SESSION_ID, "5F3A0001-00000001");
+	radius_attrs_put_text(&a, RADIUS_ATTR_FILTER_ID, "guest");
+	radius_attrs_put(&a, RADIUS_ATTR_TUNNEL_PRIVATE_GROUP_ID, "\x01" "200", 4);
+	radius_attrs_put_u32(&a, RADIUS_ATTR_SESSION_TIMEOUT, 600);
+	assert_int_equal(coa(RADIUS_COA_REQUEST, &a, &req, &cause), 0);
+	assert_int_equal(req.kind, COA_CHANGE);
+	assert_false(req.has_mac);
+	assert_true(req.has_filter_id);
+	assert_string_equal(req.filter_id, "guest");
+	assert_true(req.has_vlan);
+	assert_string_equal(req.vlan, "200");
+	assert_true(req.has_session_timeout);
+	assert_int_equal(req.session_timeout, 600);
+	assert_false(req.reauthenticate);
+
+	radius_attrs_init(&a);
+	radius_attrs_put_text(&a, RADIUS_ATTR_CALLING_STATION_ID, "02:00:0a:0a:01:0b");
+	radius_attrs_put_u32(&a, RADIUS_ATTR_SERVICE_TYPE, RADIUS_SERVICE_AUTHORIZE_ONLY);
+	assert_int_equal(coa(RADIUS_COA_REQUEST, &a, &req, &cause), 0);
+	assert_true(req.reauthenticate);
+
+	static const char avpair[] = "subscriber:command=reauthenticate";
+	uint8_t vsa[64] = { 0, 0, 0, 9, 1, (uint8_t)(sizeof(avpair) - 1 + 2) };
+	memcpy(vsa + 6, avpair, sizeof(avpair) - 1);
+	radius_attrs_init(&a);
+	radius_attrs_put_text(&a, RADIUS_ATTR_CALLING_STATION_ID, "02000a0a010b");
+	radius_attrs_put(&a, RADIUS_ATTR_VENDOR_SPECIFIC, vsa, 6 + sizeof(avpair) - 1);
+	assert_int_equal(coa(RADIUS_COA_REQUEST, &a, &req, &cause), 0);
+	assert_true(req.reauthenticate);
+	vsa[3] = 10;     /* another vendor */
+	radius_attrs_init(&a);
+	radius_attrs_put_text(&a, RADIUS_ATTR_CALLING_STATION_ID, "02000a0a010b");
+	radius_attrs_put(&a, RADIUS_ATTR_VENDOR_SPECIFIC, vsa, 6 + sizeof(avpair) - 1);
+	assert_int_equal(coa(RADIUS_COA_REQUEST, &a, &req, &cause), -EINVAL);
+	assert_int_equal(cause, RADIUS_EC_UNSUPPORTED_ATTRIBUTE);
+
+	radius_attrs_init(&a);
+	radius_attrs_put_text(&a, RADIUS_ATTR_CALLING_STATION_ID, "02000a0a010b");
+	radius_attrs_put_u32(&a, RADIUS_ATTR_SERVICE_TYPE, RADIUS_SERVICE_FRAMED);
+	assert_int_equal(coa(RADIUS_COA_REQUEST, &a, &req, &cause), -EINVAL);
+	assert_int_equal(cause, RADIUS_EC_UNSUPPORTED_SERVICE);
+
+	radius_attrs_init(&a);
+	radius_attrs_put_text(&a, RADIUS_ATTR_CALLING_STATION_ID, "02000a0a010b");
+	assert_int_equal(coa(RADIUS_COA_REQUEST, &a, &req, &cause), -EINVAL);
+	assert_int_equal(cause, RADIUS_EC_MISSING_ATTRIBUTE);
+}
+
+static void test_coa_authenticity(void **state)
+{
+	static struct coa_request req;
+	struct radius_attrs a;
+	uint8_t pkt[RADIUS_MAX_LEN], auth[16];
+	static const uint8_t zero[16];
+	uint32_t cause = 0;
+	size_t len;
+	(void)state;
+
+	radius_attrs_init(&a);
+	radius_attrs_put_text(&a, RADIUS_ATTR_CALLING_STATION_ID, "02-00-0A-0A-01-0B");
+	len = coa_packet(pkt, RADIUS_DISCONNECT_REQUEST, &a);
+	/* The wrong secret. */
+	assert_int_equal(coa_parse(pkt, len, (const uint8_t *)"other", 5, &COA_CONF, NOW, &req, &cause),
+			 -EBADMSG);
+	/* A flipped bit. */
+	pkt[len - 1] ^= 1;
+	assert_int_equal(coa_parse(pkt, len, SECRET, SECRET_LEN, &COA_CONF, NOW, &req, &cause), -EBADMSG);
+
+	/* Right Request Authenticator but no Message-Authenticator: dropped. */
+	uint8_t bare[64] = { RADIUS_DISCONNECT_REQUEST, 5 };
+	len = 20;
+	len = put_raw(bare, len, RADIUS_ATTR_CALLING_STATION_ID, "02-00-0A-0A-01-0B", 17);
+	bare[3] = (uint8_t)len;
+	md5_parts(auth, bare, 4, zero, 16, bare + 20, len - 20, SECRET, SECRET_LEN);
+	memcpy(bare + 4, auth, 16);
+	assert_int_equal(radius_decode(bare, len, &msg), 0);
+	assert_int_equal(radius_verify_request(&msg, SECRET, SECRET_LEN, false, NULL), 0);
+	assert_int_equal(coa_parse(bare, len, SECRET, SECRET_LEN, &COA_CONF, NOW, &req, &cause), -EBADMSG);
+
+	/* Not a dynamic authorization code. */
+	uint8_t ra[16] = { 1 };
+	assert_int_equal(radius_encode(pkt, sizeof(pkt), RADIUS_ACCESS_REQUEST, 1, ra, &a, NULL, 0,
+				       SECRET, SECRET_LEN, &len), 0);
+	assert_int_equal(coa_parse(pkt, len, SECRET, SECRET_LEN, &COA_CONF, NOW, &req, &cause), -EBADMSG);
+	assert_int_equal(coa_parse(pkt, 10, SECRET, SECRET_LEN, &COA_CONF, NOW, &req, &cause), -EBADMSG);
+}
+
+static void test_coa_replies(void **state)
+{
+	static struct coa_request req;
+	struct radius_attrs a;
+	uint8_t pkt[RADIUS_MAX_LEN], rep[RADIUS_MAX_LEN];
+	uint32_t cause = 0, v = 0;
+	size_t len, rlen = 0;
+	int why = -1;
+	(void)state;
+
+	radius_attrs_init(&a);
+	radius_attrs_put_text(&a, RADIUS_ATTR_CALLING_STATION_ID, "02-00-0A-0A-01-0B");
+	radius_attrs_put(&a, RADIUS_ATTR_PROXY_STATE, "proxy-1", 7);
+	radius_attrs_put(&a, RADIUS_ATTR_PROXY_STATE, "proxy-2", 7);
+	len = coa_packet(pkt, RADIUS_DISCONNECT_REQUEST, &a);
+	assert_int_equal(coa_parse(pkt, len, SECRET, SECRET_LEN, &COA_CONF, NOW, &req, &cause), 0);
+	assert_int_equal(req.nproxy_state, 2);
+
+	/* ACK: Message-Authenticator over the request's authenticator, Proxy-State echoed in order. */
+	assert_int_equal(coa_encode_reply(rep, sizeof(rep), &req, true, 0, SECRET, SECRET_LEN, &rlen), 0);
+	assert_int_equal(radius_decode(rep, rlen, &msg2), 0);
+	assert_int_equal(msg2.code, RADIUS_DISCONNECT_ACK);
+	assert_int_equal(msg2.id, 17);
+	assert_int_equal(radius_verify_reply(&msg2, pkt + 4, SECRET, SECRET_LEN, &why), 0);
+	assert_int_equal(radius_count(&msg2, RADIUS_ATTR_PROXY_STATE), 2);
+	assert_memory_equal(radius_find(&msg2, RADIUS_ATTR_PROXY_STATE)->value, "proxy-1", 7);
+	assert_int_equal(radius_get_u32(&msg2, RADIUS_ATTR_ERROR_CAUSE, &v), -ENOENT);
+
+	/* NAK with its Error-Cause. */
+	assert_int_equal(coa_encode_reply(rep, sizeof(rep), &req, false, RADIUS_EC_SESSION_NOT_FOUND,
+					  SECRET, SECRET_LEN, &rlen), 0);
+	assert_int_equal(radius_decode(rep, rlen, &msg2), 0);
+	assert_int_equal(msg2.code, RADIUS_DISCONNECT_NAK);
+	assert_int_equal(radius_verify_reply(&msg2, pkt + 4, SECRET, SECRET_LEN, &why), 0);
+	assert_int_equal(radius_get_u32(&msg2, RADIUS_ATTR_ERROR_CAUSE, &v), 0);
+	assert_int_equal(v, 503);
+
+	/* CoA codes. */
+	req.code = RADIUS_COA_REQUEST;
+	assert_int_equal(coa_encode_reply(rep, sizeof(rep), &req, false, RADIUS_EC_INVALID_ATTRIBUTE_VALUE,
+					  SECRET, SECRET_LEN, &rlen), 0);
+	assert_int_equal(rep[0], RADIUS_COA_NAK);
+	assert_int_equal(coa_encode_reply(rep, sizeof(rep), &req, true, 0, SECRET, SECRET_LEN, &rlen), 0);
+	assert_int_equal(rep[0], RADIUS_COA_ACK);
+	req.code = RADIUS_ACCESS_REQUEST;
+	assert_int_equal(coa_encode_reply(rep, sizeof(rep), &req, true, 0, SECRET, SECRET_LEN, &rlen), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -753,6 +1014,7 @@ int main(void)
 		cmocka_unit_test(test_reply_verification),
 		cmocka_unit_test(test_reply_ma_not_first_and_duplicate),
 		cmocka_unit_test(test_accounting_request_authenticator),
+		cmocka_unit_test(test_access_reply_ma_form_is_strict),
 		cmocka_unit_test(test_coa_request_and_ack),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_getters),
@@ -760,6 +1022,9 @@ int main(void)
 		cmocka_unit_test(test_eap_fragmentation),
 		cmocka_unit_test(test_eap_reassembly_refusals),
 		cmocka_unit_test(test_station_id),
+		cmocka_unit_test(test_coa_parse),
+		cmocka_unit_test(test_coa_authenticity),
+		cmocka_unit_test(test_coa_replies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
