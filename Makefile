@@ -104,6 +104,13 @@ DEB_PKGS := build-essential pkg-config clang llvm libclang-rt-14-dev \
             isc-dhcp-client procps psmisc socat ethtool
 # Packages of later features: one line each, added by the change that needs them.
 DEB_PKGS += python3-matplotlib
+DEB_PKGS += nginx-light
+DEB_PKGS += rsyslog
+DEB_PKGS += rsyslog-gnutls
+DEB_PKGS += openssl
+DEB_PKGS += freeradius
+DEB_PKGS += freeradius-utils
+DEB_PKGS += openssl
 DEB_PKGS += python3-libconf
 DEB_PKGS += samba
 DEB_PKGS += samba-ad-provision

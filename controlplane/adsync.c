@@ -1035,6 +1035,10 @@ int ad_builder_finish(struct ad_builder *b, const struct ad_source *src, int64_t
 			g->usn_changed = r->usn_changed;
 			g->nmember_of = r->nmember_of;
 			g->member_of = r->member_of;
+			/* A group has none of these; a record read back from the store may. */
+			free(r->dns_name);
+			free(r->os);
+			free(r->os_version);
 			memset(r, 0, sizeof(*r));
 		}
 	}

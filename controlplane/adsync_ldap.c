@@ -633,6 +633,15 @@ static int sync_on(struct conn *c, const char *password)
 				 AD_MAX_GROUP_REFRESH);
 			job->kind = AD_PLAN_FULL;
 			collect_clear(&col);
+		} else if (rc == -E2BIG) {
+			/* The changes span the whole domain (after a long outage, say);
+			 * the bases alone may still fit. */
+			snprintf(job->why, sizeof(job->why), "too many changes for an incremental sync (%.180s)",
+				 job->err);
+			job->err[0] = '\0';
+			job->kind = AD_PLAN_FULL;
+			collect_clear(&col);
+			rc = 0;
 		}
 	}
 	if (rc == 0 && job->kind == AD_PLAN_FULL)

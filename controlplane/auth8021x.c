@@ -48,6 +48,10 @@ struct session {
 	bool     acct_started;
 	enum pae_method acct_method;
 	int64_t  acct_start_ms;
+	char     acct_user[EAP_IDENTITY_MAX];   /* User-Name of the accounting session */
+	/* the last verdict given, so an unchanged one is not repeated */
+	bool     told;
+	struct auth8021x_verdict last_told;
 };
 
 struct port_info {
@@ -414,9 +418,8 @@ static void acct_send(struct auth8021x *a, struct session *s, uint32_t status_ty
 		if (a->conf.nas_identifier[0])
 			rc |= radius_attrs_put_text(at, RADIUS_ATTR_NAS_IDENTIFIER, a->conf.nas_identifier);
 	} else {
-		const char *user = s->acct_method == PAE_METHOD_MAB ? s->mab_user : s->pae.identity;
-		if (user[0])
-			rc |= radius_attrs_put_text(at, RADIUS_ATTR_USER_NAME, user);
+		if (s->acct_user[0])
+			rc |= radius_attrs_put_text(at, RADIUS_ATTR_USER_NAME, s->acct_user);
 		rc |= put_station(a, s, at);
 		rc |= radius_attrs_put_u32(at, RADIUS_ATTR_ACCT_AUTHENTIC, RADIUS_ACCT_AUTHENTIC_RADIUS);
 		/* RFC 2865 5.25: Class is sent back unmodified. */
@@ -466,10 +469,16 @@ static void arm_interim(struct session *s)
 		evtimer_del(s->interim);
 }
 
+static const char *user_of(const struct session *s, enum pae_method m)
+{
+	return m == PAE_METHOD_MAB ? s->mab_user : s->pae.identity;
+}
+
 static void acct_start(struct session *s, enum pae_method m)
 {
 	s->acct_started = true;
 	s->acct_method = m;
+	snprintf(s->acct_user, sizeof(s->acct_user), "%s", user_of(s, m));
 	s->acct_start_ms = now_ms();
 	acct_send(s->a, s, RADIUS_ACCT_START, 0);
 	arm_interim(s);
@@ -560,8 +569,10 @@ static void run(struct session *s, const struct pae_out *out)
 				snprintf(s->role, sizeof(s->role), "%s", a->conf.critical_role);
 			} else if (!s->acct_started) {
 				acct_start(s, act->method);
-			} else if (s->acct_method != act->method) {
-				/* MAB replaced by 802.1X: a new session for the accounting. */
+			} else if (s->acct_method != act->method ||
+				   strcmp(s->acct_user, user_of(s, act->method)) != 0) {
+				/* MAB replaced by 802.1X, or another user on the MAC:
+				 * a new session for the accounting. */
 				acct_stop(s, RADIUS_TERM_SUPPLICANT_RESTART);
 				new_acct_session_id(a, s);
 				acct_start(s, act->method);
@@ -619,6 +630,12 @@ static void emit_verdict(struct session *s)
 	snprintf(v.vlan, sizeof(v.vlan), "%s", s->vlan);
 	v.session_timeout_s = s->session_timeout_s;
 	snprintf(v.acct_session_id, sizeof(v.acct_session_id), "%s", s->acct_session_id);
+	/* The same outcome again (a rejected MAC retried, a reauthentication
+	 * granting the same) is not news for the policy. */
+	if (s->told && memcmp(&v, &s->last_told, sizeof(v)) == 0)
+		return;
+	s->told = true;
+	s->last_told = v;
 	mac_text(v.mac, mac);
 	if (v.authorized)
 		log_info(CONCERN, "%s: authorized by %s, identity \"%s\", role \"%s\"", mac,

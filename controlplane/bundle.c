@@ -950,7 +950,7 @@ int bundle_open(const uint8_t *buf, size_t len, const struct bundle_keyring *kr,
 	}
 	if (b->version <= check->min_version) {
 		rc = fail(err, errlen, -ESTALE,
-			  "version: %" PRIu64 " is not greater than %" PRIu64 ", the version in force (rollback refused)",
+			  "version: %" PRIu64 " is not greater than %" PRIu64 ", the last accepted (rollback refused)",
 			  b->version, check->min_version);
 		goto refuse;
 	}

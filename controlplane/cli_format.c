@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,33 +284,42 @@ static size_t wrap_piece(const char *s, size_t cols, size_t *next)
 	return take;
 }
 
-/* Text wrapped at `cols`, continuation lines indented by `indent`; the
- * first line starts where the cursor is. Ends with a newline. */
-static void wrapped(struct cli_buf *b, const char *s, size_t cols, size_t indent)
+/* Text wrapped: the first line (starting where the cursor is) `first`
+ * columns wide, the next ones indented by `indent` and `rest` wide. Ends
+ * with a newline. */
+static void wrapped2(struct cli_buf *b, const char *s, size_t first, size_t indent, size_t rest)
 {
-	bool first = true;
-	if (cols < 8)
-		cols = 8;
+	size_t cols = first;
 	if (*s == '\0') {
 		cli_buf_add(b, "\n", 1);
 		return;
 	}
 	while (*s) {
-		size_t next, take = wrap_piece(s, cols, &next);
+		size_t next, take;
 		char piece[CLI_CELL_MAX * 4];
+		if (cols < 8)
+			cols = 8;
+		take = wrap_piece(s, cols, &next);
 		if (take >= sizeof(piece))
 			take = sizeof(piece) - 1;
 		memcpy(piece, s, take);
 		piece[take] = '\0';
-		if (!first)
-			spaces(b, indent);
 		cli_buf_clean(b, piece, false);
 		cli_buf_add(b, "\n", 1);
-		first = false;
 		if (next == 0)
 			break;
 		s += next;
+		if (*s) {
+			spaces(b, indent);
+			cols = rest;
+		}
 	}
+}
+
+/* Text wrapped at `cols`, continuation lines indented by `indent`. */
+static void wrapped(struct cli_buf *b, const char *s, size_t cols, size_t indent)
+{
+	wrapped2(b, s, cols, indent, cols);
 }
 
 /* ---- tables ----------------------------------------------------------------------------- */
@@ -687,6 +697,12 @@ static void generic(json_t *v, const struct cli_format_opts *o, size_t indent, s
 			size_t col = indent + (lw > w ? lw : w) + 2;
 			wrapped(out, json_array_size(m) ? jjoin(m, joined, sizeof(joined)) : "(none)",
 				o->width > col + 8 ? o->width - col : 8, col);
+		} else if (json_is_object(m) && json_object_size(m) == 0) {
+			spaces(out, indent);
+			cli_buf_clean(out, label, false);
+			size_t w = cli_text_width(label);
+			spaces(out, (lw > w ? lw - w : 0) + 2);
+			cli_buf_add(out, "(none)\n", 7);
 		} else {
 			spaces(out, indent);
 			cli_buf_clean(out, label, false);
@@ -888,7 +904,8 @@ int cli_format_event(json_t *ev, const struct cli_format_opts *o, struct cli_buf
 	cli_buf_clean(out, or_dash(kind), false);
 	spaces(out, kw < EV_KIND_W ? EV_KIND_W - kw + 1 : 1);
 	size_t col = EV_TIME_W + 1 + (kw < EV_KIND_W ? EV_KIND_W + 1 : kw + 1);
-	wrapped(out, line, o->width > col + 16 ? o->width - col : 16, EV_TIME_W + 1);
+	wrapped2(out, line, o->width > col + 16 ? o->width - col : 16, EV_TIME_W + 1,
+		 o->width > EV_TIME_W + 17 ? o->width - EV_TIME_W - 1 : 16);
 	return out->failed ? -ENOMEM : 0;
 }
 
@@ -954,9 +971,8 @@ static int format_roles(json_t *r, const struct cli_format_opts *o, struct cli_b
 			cli_buf_printf(out, ", line %lld", jint(role, "line", 0));
 		cli_buf_printf(out, "): default %s\n", or_dash(jtext(role, "default", b2, sizeof(b2))));
 		json_array_foreach(rules, k, rule) {
-			char n[24];
-			snprintf(n, sizeof(n), "%zu", k + 1);
-			kv(out, o, 2, n, jtext(rule, NULL, text, sizeof(text)));
+			cli_buf_printf(out, "  %3zu  ", k + 1);
+			wrapped(out, or_dash(jtext(rule, NULL, text, sizeof(text))), o->width > 15 ? o->width - 7 : 8, 7);
 		}
 	}
 	if (json_is_object(q)) {
@@ -1199,18 +1215,27 @@ struct syntax_ctx {
 	unsigned        width;
 };
 
+#define SYNTAX_COL 40   /* where the help starts beside a command's syntax */
+
 static void syntax_line(void *arg, const char *syntax, const char *help)
 {
 	struct syntax_ctx *s = arg;
 	size_t l = cli_text_width(syntax);
 	spaces(s->out, 2);
-	cli_buf_clean(s->out, syntax, false);
-	/* the help beside the syntax when it fits, else under it */
-	if (l + 4 + 24 <= s->width && l < 44) {
-		spaces(s->out, 44 - l + 2 > 2 ? 44 - l : 2);
-		wrapped(s->out, help ? help : "", s->width > 46 + 8 ? s->width - 46 : 8, 46);
+	if (l + 2 > s->width) {
+		/* a syntax longer than the terminal: wrapped, then its help below */
+		wrapped(s->out, syntax, s->width - 2, 6);
+		l = SIZE_MAX;
 	} else {
-		cli_buf_add(s->out, "\n", 1);
+		cli_buf_clean(s->out, syntax, false);
+	}
+	/* the help beside the syntax when it fits, else under it */
+	if (l != SIZE_MAX && l + 2 + 2 <= SYNTAX_COL && s->width >= SYNTAX_COL + 20) {
+		spaces(s->out, SYNTAX_COL - 2 - l);
+		wrapped(s->out, help ? help : "", s->width - SYNTAX_COL, SYNTAX_COL);
+	} else {
+		if (l != SIZE_MAX)
+			cli_buf_add(s->out, "\n", 1);
 		spaces(s->out, 6);
 		wrapped(s->out, help ? help : "", s->width > 14 ? s->width - 6 : 8, 6);
 	}

@@ -54,7 +54,7 @@ static const struct cli_node devices_opts[] = {
 	{ .word = "search", .value = CLI_V_WORD, .meta = "TEXT", .slot = CLI_S_SEARCH, .max = 128,
 	  .help = "only devices whose MAC, IP, host name or identity contains TEXT" },
 	{ .value = CLI_V_DEVICE, .meta = "MAC|IP|NAME", .slot = CLI_S_DEVICE, .action = CLI_SHOW_DEVICE,
-	  .help = "one device: its facts, its verdict and why" },
+	  .help = "one device: facts, verdict and why" },
 	{ 0 }
 };
 
@@ -71,28 +71,28 @@ static const struct cli_node events_opts[] = {
 
 static const struct cli_node configuration_kids[] = {
 	{ .word = "history", .action = CLI_SHOW_CONFIG_HISTORY,
-	  .help = "committed versions: who, when, comment; N for rollback N" },
+	  .help = "versions: who, when, why (N: rollback N)" },
 	{ .word = "rollback", .value = CLI_V_NUMBER, .meta = "N", .slot = CLI_S_VERSION, .min = 0,
 	  .max = CLI_ROLLBACK_MAX, .action = CLI_SHOW_CONFIG_ROLLBACK,
-	  .help = "the version N commits ago (0 is the running one)" },
+	  .help = "the version N commits ago (0: running)" },
 	{ 0 }
 };
 
 static const struct cli_node show_kids[] = {
-	{ .word = "ad", .action = CLI_SHOW_AD, .help = "Active Directory sync: state, last sync, counts" },
+	{ .word = "ad", .action = CLI_SHOW_AD, .help = "AD sync: state, last sync, counts" },
 	{ .word = "configuration", .action = CLI_SHOW_CONFIGURATION, .children = configuration_kids,
 	  .help = "the running configuration" },
 	{ .word = "devices", .alias = "device", .action = CLI_SHOW_DEVICES, .flags = F_OPTIONS,
 	  .children = devices_opts, .help = "devices and their verdicts" },
 	{ .word = "events", .action = CLI_SHOW_EVENTS, .flags = F_OPTIONS, .children = events_opts,
-	  .help = "the newest events (decisions, new devices, overrides, audit)" },
+	  .help = "recent decisions, overrides and audit" },
 	{ .word = "policy", .action = CLI_SHOW_POLICY, .help = "the ordered policy rules and the default" },
-	{ .word = "posture", .action = CLI_SHOW_POSTURE, .help = "GCB posture: compliance per role and baseline" },
-	{ .word = "roles", .action = CLI_SHOW_ROLES, .help = "roles, their ACLs, the quarantine allowlist" },
+	{ .word = "posture", .action = CLI_SHOW_POSTURE, .help = "GCB compliance by role and baseline" },
+	{ .word = "roles", .action = CLI_SHOW_ROLES, .help = "roles, ACLs, the quarantine allowlist" },
 	{ .word = "sessions", .action = CLI_SHOW_SESSIONS, .flags = F_OPTIONS, .children = sessions_opts,
 	  .help = "802.1X, MAB and DHCP sessions" },
 	{ .word = "stats", .alias = "statistics", .action = CLI_SHOW_STATS,
-	  .help = "device counts, daemon and fast path counters" },
+	  .help = "device counts, daemon and fast path" },
 	{ 0 }
 };
 
@@ -188,7 +188,7 @@ static const struct cli_node exec_top[] = {
 	{ .word = "configure", .action = CLI_CONFIGURE, .help = "change the configuration (admin)" },
 	/* "conf" must stay `configure`, as on every router */
 	{ .word = "confirm", .action = CLI_CONFIRM, .min_abbrev = 6,
-	  .help = "keep the configuration of a `commit confirmed`" },
+	  .help = "keep what `commit confirmed` applied" },
 	{ .word = "exit", .alias = "quit", .action = CLI_EXIT, .help = "leave the CLI" },
 	{ .word = "help", .action = CLI_HELP, .help = "the commands and what they do" },
 	{ .word = "monitor", .children = monitor_kids, .help = "follow what happens" },
@@ -244,7 +244,7 @@ static const struct cli_node cfg_exit_opts[] = {
 static const struct cli_node config_top[] = {
 	{ .word = "commit", .action = CLI_CFG_COMMIT, .flags = F_OPTIONS, .children = commit_opts,
 	  .help = "apply the candidate configuration" },
-	{ .word = "confirm", .action = CLI_CONFIRM, .help = "keep the configuration of a `commit confirmed`" },
+	{ .word = "confirm", .action = CLI_CONFIRM, .help = "keep what `commit confirmed` applied" },
 	{ .word = "delete", .children = cfg_delete_words, .help = "remove a setting from the candidate" },
 	{ .word = "exit", .alias = "quit", .action = CLI_CFG_EXIT, .flags = F_OPTIONS, .children = cfg_exit_opts,
 	  .help = "back to operational mode" },
@@ -1326,29 +1326,36 @@ static void options_syntax(const struct cli_node *n, char *buf, size_t len)
 	}
 }
 
-static void syntax_walk(const struct cli_node *n, const char *prefix, cli_syntax_fn fn, void *arg, int depth)
+/* help: what the line says the command does (NULL: the node's own). A
+ * value that only completes its command (capture PORT) says the
+ * command's help, not the value's. */
+static void syntax_walk(const struct cli_node *n, const char *prefix, const char *help, cli_syntax_fn fn, void *arg,
+			int depth)
 {
 	char line[CLI_TEXT_MAX];
 	if (depth > 12)
 		return;
+	if (help == NULL)
+		help = n->help;
 	snprintf(line, sizeof(line), "%s", prefix);
 	if (n->flags & F_OPTIONS) {
-		if (n->action)
+		if (n->action) {
 			options_syntax(n, line, sizeof(line));
-		if (n->action)
-			fn(arg, line, n->help);
+			fn(arg, line, help);
+		}
 		for (int i = 0; n->children && !node_end(&n->children[i]); i++) {
 			const struct cli_node *c = &n->children[i];
 			char sub[CLI_TEXT_MAX];
 			if (c->word || c->action == n->action)
 				continue;
 			snprintf(sub, sizeof(sub), "%s %s", prefix, c->meta);
-			syntax_walk(c, sub, fn, arg, depth + 1);
+			/* another form of the command (show devices MAC): its own help */
+			syntax_walk(c, sub, n->action ? NULL : help, fn, arg, depth + 1);
 		}
 		return;
 	}
 	if (n->action)
-		fn(arg, line, n->help);
+		fn(arg, line, help);
 	for (int i = 0; n->children && !node_end(&n->children[i]); i++) {
 		const struct cli_node *c = &n->children[i];
 		char sub[CLI_TEXT_MAX];
@@ -1363,7 +1370,10 @@ static void syntax_walk(const struct cli_node *n, const char *prefix, cli_syntax
 		}
 		if (c->value != CLI_V_NONE && c->word)
 			append(sub, sizeof(sub), " %s", c->meta);
-		syntax_walk(c, sub, fn, arg, depth + 1);
+		if (j > i)
+			syntax_walk(c, sub, "override the policy for this device", fn, arg, depth + 1);
+		else
+			syntax_walk(c, sub, c->word || n->action ? NULL : help, fn, arg, depth + 1);
 		i = j;
 	}
 }
@@ -1377,6 +1387,6 @@ void cli_syntax_foreach(enum cli_mode mode, cli_syntax_fn fn, void *arg)
 			fn(arg, "run COMMAND", n->help);
 			continue;
 		}
-		syntax_walk(n, n->word, fn, arg, 0);
+		syntax_walk(n, n->word, NULL, fn, arg, 0);
 	}
 }

@@ -464,7 +464,8 @@ static void resync(struct fpchan *ch)
 		disconnect(ch, "device dump larger than FPCHAN_MAX_DUMP");
 		return;
 	}
-	qsort(ch->dump, ch->ndump, sizeof(*ch->dump), cmp_dev);
+	if (ch->ndump)   /* qsort(NULL, 0) is undefined */
+		qsort(ch->dump, ch->ndump, sizeof(*ch->dump), cmp_dev);
 	/* Tables first, so no device points at a role the fast path lacks. */
 	if (tables)
 		push_tables(ch);

@@ -15,7 +15,10 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <openssl/err.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "log.h"
 
@@ -38,6 +41,17 @@ struct rc_server {
 	uint64_t replies, timeouts;
 	int64_t last_drop_warning;
 	uint64_t drops_unlogged;
+	/* RadSec (RFC 6614): the connection, when transport is TLS */
+	SSL_CTX *tls_ctx;
+	SSL *ssl;
+	enum { TLS_DOWN, TLS_CONNECTING, TLS_HANDSHAKE, TLS_UP } tls_state;
+	struct event *ev_write;       /* armed while OpenSSL wants to write */
+	struct event *ev_fail;        /* the connection failed: handled from the loop */
+	const char *fail_why;
+	uint8_t *wbuf;                /* packets waiting for the connection */
+	size_t wlen;
+	size_t rlen;                  /* bytes of a partly received packet */
+	uint8_t rbuf[RADIUS_MAX_LEN];
 };
 
 struct radius_request {
@@ -163,6 +177,18 @@ int radius_client_conf_check(const struct radius_client_conf *c, char *err, size
 				snprintf(err, errlen, "server %u: no address", i + 1);
 				return -EINVAL;
 			}
+			if (s->transport == RADIUS_TRANSPORT_TLS) {
+				if (!s->ca_file[0] || !s->cert_file[0] || !s->key_file[0]) {
+					snprintf(err, errlen, "server %u: RadSec needs ca_file, cert_file and key_file",
+						 i + 1);
+					return -EINVAL;
+				}
+				continue;
+			}
+			if (s->transport != RADIUS_TRANSPORT_UDP) {
+				snprintf(err, errlen, "server %u: unknown transport", i + 1);
+				return -EINVAL;
+			}
 			if (s->secret_len == 0 || s->secret_len > RADIUS_SECRET_MAX) {
 				snprintf(err, errlen, "server %u: secret must be 1..%d bytes", i + 1,
 					 RADIUS_SECRET_MAX);
@@ -275,6 +301,8 @@ static void fail_later(struct radius_request *r, int status)
 	evtimer_add(r->timer, &zero);
 }
 
+static void tls_queue(struct rc_server *s, const uint8_t *pkt, size_t len);
+
 static void transmit(struct radius_request *r)
 {
 	struct radius_client *c = r->c;
@@ -283,7 +311,9 @@ static void transmit(struct radius_request *r)
 
 	r->tx++;
 	c->st.transmissions++;
-	if (sendto(s->fd, r->pkt, r->len, 0, (const struct sockaddr *)&s->conf.addr, s->conf.addrlen) < 0) {
+	if (s->conf.transport == RADIUS_TRANSPORT_TLS) {
+		tls_queue(s, r->pkt, r->len);
+	} else if (sendto(s->fd, r->pkt, r->len, 0, (const struct sockaddr *)&s->conf.addr, s->conf.addrlen) < 0) {
 		/* Lost like a datagram: the timer decides what happens next. */
 		c->st.send_errors++;
 		log_debug(CONCERN, "%s: sendto: %s", s->conf.name, strerror(errno));
@@ -391,7 +421,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	if (r->server < 0)
 		return;
 	s = &c->servers[r->svc][r->server];
-	if (r->tx < c->conf.retries) {
+	/* RFC 6614 2.5: no retransmission over a reliable transport. */
+	if (r->tx < c->conf.retries && s->conf.transport == RADIUS_TRANSPORT_UDP) {
 		c->st.retransmissions++;
 		transmit(r);
 		return;
@@ -499,6 +530,272 @@ out:
 	free(m);
 }
 
+/* ---- RadSec (RFC 6614) ------------------------------------------------- */
+
+static void tls_log_error(const struct rc_server *s, const char *what)
+{
+	char buf[256];
+	unsigned long e = ERR_get_error();
+
+	if (e)
+		ERR_error_string_n(e, buf, sizeof(buf));
+	else
+		snprintf(buf, sizeof(buf), "%s", strerror(errno));
+	log_warn(CONCERN, "%s: %s: %s", s->conf.name, what, buf);
+	ERR_clear_error();
+}
+
+static int tls_ctx_new(struct rc_server *s)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	if (!ctx)
+		return -ENOMEM;
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_load_verify_locations(ctx, s->conf.ca_file, NULL) != 1 ||
+	    SSL_CTX_use_certificate_chain_file(ctx, s->conf.cert_file) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, s->conf.key_file, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		tls_log_error(s, "RadSec certificates");
+		SSL_CTX_free(ctx);
+		return -EINVAL;
+	}
+	/* RFC 6614 2.3: both sides authenticate with certificates. */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	s->tls_ctx = ctx;
+	return 0;
+}
+
+static void tls_close(struct rc_server *s)
+{
+	if (s->ssl) {
+		SSL_free(s->ssl);
+		s->ssl = NULL;
+	}
+	if (s->ev) {
+		event_free(s->ev);
+		s->ev = NULL;
+	}
+	if (s->ev_write) {
+		event_free(s->ev_write);
+		s->ev_write = NULL;
+	}
+	if (s->fd >= 0) {
+		close(s->fd);
+		s->fd = -1;
+	}
+	s->tls_state = TLS_DOWN;
+	s->wlen = 0;
+	s->rlen = 0;
+}
+
+/* The connection cannot be used: never handled where it is found (that
+ * may be inside radius_client_send), always from the loop. */
+static void tls_fail_later(struct rc_server *s, const char *why)
+{
+	s->fail_why = why;
+	event_active(s->ev_fail, 0, 0);
+}
+
+/* Close, mark the server dead, fail every request it carried over. */
+static void on_tls_fail(evutil_socket_t fd, short what, void *arg)
+{
+	struct rc_server *s = arg;
+	struct radius_client *c = s->c;
+	struct radius_request *carried[RADIUS_CLIENT_IDS];
+	unsigned n = 0;
+	(void)fd;
+	(void)what;
+
+	c->st.tls_failures++;
+	log_warn(CONCERN, "%s: RadSec connection %s; marked dead for %u ms", s->conf.name,
+		 s->fail_why ? s->fail_why : "failed", c->conf.dead_time_ms);
+	tls_close(s);
+	s->marked_dead = true;
+	s->dead_until = now_ms() + c->conf.dead_time_ms;
+	for (unsigned id = 0; id < RADIUS_CLIENT_IDS; id++)
+		if (s->by_id[id])
+			carried[n++] = s->by_id[id];
+	for (unsigned i = 0; i < n; i++) {
+		struct radius_request *r = carried[i];
+		evtimer_del(r->timer);
+		r->tried |= 1u << s->index;
+		id_release(r);
+		if (pick_server(c, r->svc, r->tried, now_ms()) >= 0)
+			c->st.failovers++;
+		dispatch(r, false);
+	}
+	drain(c, s->svc);
+}
+
+static void tls_flush(struct rc_server *s)
+{
+	while (s->wlen) {
+		int n = SSL_write(s->ssl, s->wbuf, (int)s->wlen);
+		if (n > 0) {
+			memmove(s->wbuf, s->wbuf + n, s->wlen - (size_t)n);
+			s->wlen -= (size_t)n;
+			continue;
+		}
+		switch (SSL_get_error(s->ssl, n)) {
+		case SSL_ERROR_WANT_WRITE:
+			event_add(s->ev_write, NULL);
+			return;
+		case SSL_ERROR_WANT_READ:
+			return;           /* the read event calls us again */
+		default:
+			tls_log_error(s, "SSL_write");
+			tls_fail_later(s, "lost while writing");
+			return;
+		}
+	}
+}
+
+/* Whole packets out of the stream: the RADIUS Length frames them
+ * (RFC 6614 2.2); a Length outside 20..4096 ends the connection. */
+static void tls_frames(struct rc_server *s)
+{
+	while (s->rlen >= 4) {
+		size_t plen = (size_t)s->rbuf[2] << 8 | s->rbuf[3];
+		if (plen < RADIUS_HDR_LEN || plen > RADIUS_MAX_LEN) {
+			tls_fail_later(s, "sent a malformed packet length");
+			s->rlen = 0;
+			return;
+		}
+		if (s->rlen < plen)
+			return;
+		handle_datagram(s, s->rbuf, plen, &s->conf.addr);
+		memmove(s->rbuf, s->rbuf + plen, s->rlen - plen);
+		s->rlen -= plen;
+	}
+}
+
+static void tls_read(struct rc_server *s)
+{
+	for (int i = 0; i < RADIUS_CLIENT_READ_BURST && s->tls_state == TLS_UP; i++) {
+		int n = SSL_read(s->ssl, s->rbuf + s->rlen, (int)(sizeof(s->rbuf) - s->rlen));
+		if (n > 0) {
+			s->rlen += (size_t)n;
+			tls_frames(s);
+			continue;
+		}
+		switch (SSL_get_error(s->ssl, n)) {
+		case SSL_ERROR_WANT_READ:
+			return;
+		case SSL_ERROR_WANT_WRITE:
+			event_add(s->ev_write, NULL);
+			return;
+		case SSL_ERROR_ZERO_RETURN:
+			tls_fail_later(s, "closed by the server");
+			return;
+		default:
+			tls_log_error(s, "SSL_read");
+			tls_fail_later(s, "lost while reading");
+			return;
+		}
+	}
+}
+
+static void on_tls_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct rc_server *s = arg;
+	int rc, err = 0;
+	socklen_t elen = sizeof(err);
+	(void)what;
+
+	if (s->tls_state == TLS_CONNECTING) {
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0 || err) {
+			errno = err;
+			tls_log_error(s, "connect");
+			tls_fail_later(s, "could not be opened");
+			return;
+		}
+		s->tls_state = TLS_HANDSHAKE;
+	}
+	if (s->tls_state == TLS_HANDSHAKE) {
+		rc = SSL_do_handshake(s->ssl);
+		if (rc != 1) {
+			switch (SSL_get_error(s->ssl, rc)) {
+			case SSL_ERROR_WANT_READ:
+				return;
+			case SSL_ERROR_WANT_WRITE:
+				event_add(s->ev_write, NULL);
+				return;
+			default:
+				tls_log_error(s, "TLS handshake");
+				tls_fail_later(s, "refused in the TLS handshake");
+				return;
+			}
+		}
+		s->tls_state = TLS_UP;
+		s->c->st.tls_connects++;
+		log_info(CONCERN, "%s: RadSec connection up (%s)", s->conf.name, SSL_get_version(s->ssl));
+	}
+	if (s->tls_state == TLS_UP) {
+		tls_flush(s);
+		tls_read(s);
+	}
+}
+
+static void tls_connect(struct rc_server *s)
+{
+	int fd = socket(s->conf.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		tls_log_error(s, "socket");
+		tls_fail_later(s, "could not be opened");
+		return;
+	}
+	s->fd = fd;
+	if (connect(fd, (const struct sockaddr *)&s->conf.addr, s->conf.addrlen) != 0 &&
+	    errno != EINPROGRESS) {
+		tls_log_error(s, "connect");
+		tls_fail_later(s, "could not be opened");
+		return;
+	}
+	s->ssl = SSL_new(s->tls_ctx);
+	s->ev = event_new(s->c->base, fd, EV_READ | EV_PERSIST, on_tls_event, s);
+	s->ev_write = event_new(s->c->base, fd, EV_WRITE, on_tls_event, s);
+	if (!s->ssl || !s->ev || !s->ev_write || SSL_set_fd(s->ssl, fd) != 1) {
+		tls_fail_later(s, "could not be set up");
+		return;
+	}
+	SSL_set_connect_state(s->ssl);
+	if (s->conf.server_name[0]) {
+		/* The certificate must name the server (RFC 6614 2.3, RFC 6125). */
+		struct in6_addr any;
+		if (inet_pton(AF_INET, s->conf.server_name, &any) == 1 ||
+		    inet_pton(AF_INET6, s->conf.server_name, &any) == 1) {
+			X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s->ssl), s->conf.server_name);
+		} else {
+			SSL_set_tlsext_host_name(s->ssl, s->conf.server_name);
+			SSL_set1_host(s->ssl, s->conf.server_name);
+		}
+	}
+	s->tls_state = TLS_CONNECTING;
+	event_add(s->ev, NULL);
+	event_add(s->ev_write, NULL);     /* writable: connect() finished */
+}
+
+/* Queue a packet for the connection, opening it when needed. */
+static void tls_queue(struct rc_server *s, const uint8_t *pkt, size_t len)
+{
+	if (!s->wbuf && !(s->wbuf = malloc(RADIUS_TLS_WBUF)))
+		return;
+	if (len > RADIUS_TLS_WBUF - s->wlen) {
+		/* Lost like a datagram: the request's timer fails it over. */
+		s->c->st.send_errors++;
+		return;
+	}
+	memcpy(s->wbuf + s->wlen, pkt, len);
+	s->wlen += len;
+	if (s->tls_state == TLS_DOWN)
+		tls_connect(s);
+	else if (s->tls_state == TLS_UP)
+		tls_flush(s);
+}
+
 static void on_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct rc_server *s = arg;
@@ -554,6 +851,18 @@ int radius_client_new(struct event_base *base, const struct radius_client_conf *
 				format_addr(&s->conf.addr, s->conf.name, sizeof(s->conf.name));
 			if (RAND_bytes(&s->next_id, 1) != 1)
 				s->next_id = 0;
+			if (s->conf.transport == RADIUS_TRANSPORT_TLS) {
+				/* RFC 6614 2.3: the secret is "radsec". */
+				s->conf.secret_len = strlen(RADIUS_TLS_SECRET);
+				memcpy(s->conf.secret, RADIUS_TLS_SECRET, s->conf.secret_len);
+				s->ev_fail = event_new(base, -1, 0, on_tls_fail, s);
+				rc = s->ev_fail ? tls_ctx_new(s) : -ENOMEM;
+				if (rc < 0) {
+					radius_client_free(c);
+					return rc;
+				}
+				continue;      /* connected on first use */
+			}
 			s->fd = socket(s->conf.addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 			if (s->fd < 0) {
 				rc = -errno;
@@ -584,6 +893,14 @@ void radius_client_free(struct radius_client *c)
 	for (int svc = 0; svc < RADIUS_SVC__MAX; svc++) {
 		for (unsigned i = 0; i < RADIUS_CLIENT_MAX_SERVERS; i++) {
 			struct rc_server *s = &c->servers[svc][i];
+			if (s->conf.transport == RADIUS_TRANSPORT_TLS) {
+				tls_close(s);
+				if (s->ev_fail)
+					event_free(s->ev_fail);
+				SSL_CTX_free(s->tls_ctx);
+				free(s->wbuf);
+				continue;
+			}
 			if (s->ev)
 				event_free(s->ev);
 			if (s->fd >= 0)

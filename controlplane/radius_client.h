@@ -19,7 +19,18 @@
  * wrong (Blast-RADIUS, CVE-2024-3596; checked with CRYPTO_memcmp in
  * radius.c). A dropped reply leaves the request waiting for a good one.
  *
- * Single-threaded: everything runs on the caller's event_base.
+ * RadSec (RFC 6614): a server with transport RADIUS_TRANSPORT_TLS is
+ * reached over TCP and TLS (1.2 or later) with mutual certificates: its
+ * certificate must chain to ca_file (and match server_name when given),
+ * ours is cert_file/key_file. The shared secret is "radsec" (RFC 6614 2.3)
+ * whatever is configured. The connection is opened on first use and again
+ * after it drops; there is no retransmission on it (RFC 6614 2.5): a request
+ * unanswered for timeout fails over, and a dropped connection fails over
+ * every request it carried. Replies get the same checks as over UDP except
+ * the source address, which the TLS session vouches for.
+ *
+ * Single-threaded: everything runs on the caller's event_base. Callbacks
+ * must not free the client.
  */
 #ifndef MENJIN_RADIUS_CLIENT_H
 #define MENJIN_RADIUS_CLIENT_H
@@ -48,12 +59,28 @@ enum radius_service {
 	RADIUS_SVC__MAX
 };
 
+#define RADIUS_TLS_PATH_MAX         256
+#define RADIUS_TLS_NAME_MAX         256
+#define RADIUS_TLS_PORT             2083     /* RFC 6614 */
+#define RADIUS_TLS_SECRET           "radsec" /* RFC 6614 2.3 */
+#define RADIUS_TLS_WBUF             (256 * 1024)   /* queued output per connection */
+
+enum radius_transport {
+	RADIUS_TRANSPORT_UDP = 0,
+	RADIUS_TRANSPORT_TLS,        /* RadSec, RFC 6614 */
+};
+
 struct radius_server_conf {
 	struct sockaddr_storage addr;     /* address and port */
 	socklen_t addrlen;
-	uint8_t  secret[RADIUS_SECRET_MAX];
+	uint8_t  secret[RADIUS_SECRET_MAX];   /* UDP only */
 	size_t   secret_len;
 	char     name[RADIUS_SERVER_NAME_MAX];   /* for logs; "" = the address */
+	enum radius_transport transport;
+	char     ca_file[RADIUS_TLS_PATH_MAX];   /* TLS: trust anchors for the server */
+	char     cert_file[RADIUS_TLS_PATH_MAX]; /* TLS: our certificate (chain) */
+	char     key_file[RADIUS_TLS_PATH_MAX];  /* TLS: its private key */
+	char     server_name[RADIUS_TLS_NAME_MAX]; /* TLS: expected name in its certificate; "" = any */
 };
 
 struct radius_client_conf {
@@ -76,6 +103,8 @@ struct radius_client_stats {
 	uint64_t queued;              /* requests that had to wait for an identifier */
 	uint64_t queue_full;          /* requests refused, queue full */
 	uint64_t send_errors;         /* sendto() failures (counted as lost datagrams) */
+	uint64_t tls_connects;        /* RadSec connections established */
+	uint64_t tls_failures;        /* RadSec connections refused, failed or dropped */
 	/* replies dropped */
 	uint64_t bad_source;
 	uint64_t malformed;

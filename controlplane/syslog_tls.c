@@ -360,6 +360,7 @@ uint64_t soc_queue_dropped(const struct soc_queue *q)
 struct inflight {
 	int64_t  seq;
 	uint64_t end;             /* bytes written to the socket when its record was out */
+	int64_t  acked_ms;        /* when the collector's TCP acknowledged it; 0 not yet */
 };
 
 struct collector {
@@ -458,7 +459,17 @@ static void disconnect(struct collector *c, const char *why)
 	evtimer_add(c->timer, &tv);
 }
 
-/* Messages whose every byte the collector's TCP acknowledged are delivered. */
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A message is delivered once every byte of it was acknowledged by the
+ * collector's TCP and the connection then stayed up for SOC_SETTLE_MS:
+ * bytes a collector's kernel acknowledged but its process never read are
+ * lost when it closes, and a collector reads within moments. */
 static void check_acks(struct collector *c)
 {
 	int outq = 0;
@@ -469,8 +480,15 @@ static void check_acks(struct collector *c)
 	bool was_full = c->count == SOC_INFLIGHT_MAX;
 	uint64_t written = BIO_number_written(SSL_get_wbio(c->ssl));
 	uint64_t acked = written - (uint64_t)outq;
-	int64_t upto = 0;
-	while (c->count > 0 && c->ring[c->head].end <= acked) {
+	int64_t now = mono_ms(), upto = 0;
+	for (unsigned i = 0; i < c->count; i++) {
+		struct inflight *in = &c->ring[(c->head + i) % SOC_INFLIGHT_MAX];
+		if (in->end > acked)
+			break;
+		if (in->acked_ms == 0)
+			in->acked_ms = now;
+	}
+	while (c->count > 0 && c->ring[c->head].acked_ms && now - c->ring[c->head].acked_ms >= SOC_SETTLE_MS) {
 		upto = c->ring[c->head].seq;
 		c->head = (c->head + 1) % SOC_INFLIGHT_MAX;
 		c->count--;
@@ -543,6 +561,7 @@ static void pump(struct collector *c)
 		struct inflight *in = &c->ring[(c->head + c->count) % SOC_INFLIGHT_MAX];
 		in->seq = c->wseq;
 		in->end = BIO_number_written(SSL_get_wbio(c->ssl));
+		in->acked_ms = 0;
 		c->count++;
 		c->sent = c->wseq;
 		free(c->wbuf);

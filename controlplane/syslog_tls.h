@@ -10,18 +10,24 @@
  * collector's cursor has passed it.
  *
  * Delivery is at-least-once. A message is written with RFC 5425 octet
- * counting ("LEN SP MSG") through one TLS connection per collector. It is
- * "delivered" — its cursor advances and it may leave the disk — only when
- * the collector's TCP stack has acknowledged every byte of it: SSL_write()
- * succeeded, and the socket's unacknowledged output (SIOCOUTQ) no longer
- * covers the bytes written up to the end of its record. When the connection
- * breaks (collector stopped, network down), everything after the cursor is
- * sent again on the next connection, so a message the collector had
- * received but not yet acknowledged arrives twice; the SOC deduplicates by
- * sequenceId. What RFC 5425 cannot tell us is whether the collector's
- * process read the bytes its kernel acknowledged: a collector killed with
- * unread data in its socket buffer loses it (RELP would close that gap).
- * A graceful stop of rsyslog reads what it has before it closes.
+ * counting ("LEN SP MSG") through one TLS connection per collector. Writing
+ * it to the TLS socket is not enough to forget it: it is "delivered" — its
+ * cursor advances and it may leave the disk — only when
+ *   1. SSL_write() succeeded,
+ *   2. the collector's TCP stack acknowledged every byte of it (the
+ *      socket's unacknowledged output, SIOCOUTQ, no longer reaches back to
+ *      the end of its TLS record), and
+ *   3. the connection then stayed up for SOC_SETTLE_MS: RFC 5425 has no
+ *      application acknowledgement, and a collector that is stopped with
+ *      acknowledged but unread bytes in its socket buffer loses them, while
+ *      a running collector reads within moments.
+ * When the connection breaks (collector stopped, network down), everything
+ * after the cursor is sent again on the next connection, so a message the
+ * collector had already read arrives twice; the SOC deduplicates by
+ * sequenceId. A message is lost only if the collector acknowledged it, did
+ * not read it for SOC_SETTLE_MS and then died (RELP would close that gap),
+ * or if queue_max rows were not enough (the drops are counted, and the
+ * sequenceId gap shows them).
  *
  * Bounded: queue_max rows on disk (the oldest are dropped beyond it, and
  * counted), SOC_INFLIGHT_MAX messages written but unacknowledged per
@@ -53,6 +59,7 @@
 #define SOC_BACKOFF_MAX_MS      60000
 #define SOC_CONNECT_TIMEOUT_S   10              /* TCP connect and TLS handshake together */
 #define SOC_ACK_CHECK_MS        200             /* how often unacknowledged output is looked at */
+#define SOC_SETTLE_MS           2000            /* acknowledged this long on a live connection: delivered */
 #define SOC_HOST_MAX            256
 #define SOC_PATH_MAX            256
 #define SOC_ERR_MAX             256

@@ -285,6 +285,26 @@ static int attr(struct reader *r, const xmlChar **attrs, int nattrs, const char 
 	return 0;
 }
 
+/* An unqualified attribute's value in place (not NUL-terminated): for
+ * values only compared, where a long one is simply not a known one. */
+static bool attr_find(const xmlChar **attrs, int nattrs, const char *name, const char **val, size_t *len)
+{
+	for (int i = 0; i < nattrs; i++) {
+		const xmlChar **a = &attrs[i * 5];
+		if (a[2] == NULL && strcmp((const char *)a[0], name) == 0) {
+			*val = (const char *)a[3];
+			*len = (size_t)(a[4] - a[3]);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool value_is(const char *val, size_t len, const char *want)
+{
+	return len == strlen(want) && memcmp(val, want, len) == 0;
+}
+
 static void keep_text(struct reader *r, unsigned level)
 {
 	r->keep_text = true;
@@ -598,12 +618,13 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
 		break;
 	case T_FACT:
 		if (s && level == r->tr_level + 2 && parent == T_TARGET_FACTS) {
-			char name[96];
+			const char *name;
+			size_t len;
 			r->fact = F_NONE;
-			if (attr(r, attrs, nattrs, "name", name, sizeof(name)) < 0)
+			if (!attr_find(attrs, nattrs, "name", &name, &len))
 				break;
 			for (size_t i = 0; i < NELEM(facts); i++)
-				if (strcmp(facts[i].name, name) == 0)
+				if (value_is(name, len, facts[i].name))
 					r->fact = facts[i].kind;
 			if (r->fact != F_NONE)
 				keep_text(r, level);
@@ -638,13 +659,14 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
 		break;
 	case T_CORE_RELATIONSHIP:
 		if (level == 2 && parent == T_CORE_RELATIONSHIPS) {
-			char type[96];
-			if (attr(r, attrs, nattrs, "type", type, sizeof(type)) < 0 ||
+			const char *type;
+			size_t len;
+			/* type is a QName: "arfvocab:isAbout" whatever the prefix */
+			r->in_isabout = attr_find(attrs, nattrs, "type", &type, &len) && len >= 7 &&
+					value_is(type + len - 7, 7, "isAbout") && (len == 7 || type[len - 8] == ':');
+			if (r->in_isabout &&
 			    attr(r, attrs, nattrs, "subject", r->rel_subject, sizeof(r->rel_subject)) < 0)
 				break;
-			/* type is a QName: "arfvocab:isAbout" whatever the prefix */
-			const char *colon = strrchr(type, ':');
-			r->in_isabout = strcmp(colon ? colon + 1 : type, "isAbout") == 0;
 		}
 		break;
 	case T_CORE_REF:

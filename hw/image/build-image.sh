@@ -113,7 +113,8 @@ UNIT
 # accounts: no passwords at all; keys only
 chroot "$R" passwd -l root >/dev/null
 if [ -n "${ADMIN_KEY:-}" ]; then
-	chroot "$R" useradd --create-home --shell /bin/sh --groups menjin-admin admin
+	# api.sock belongs to the operator group; admins are operators too
+	chroot "$R" useradd --create-home --shell /bin/sh --groups menjin-operator,menjin-admin admin
 	chroot "$R" passwd -l admin >/dev/null
 	install -d -m 0700 "$R/home/admin/.ssh"
 	install -m 0600 "$ADMIN_KEY" "$R/home/admin/.ssh/authorized_keys"

@@ -2,6 +2,7 @@
  * parsers of every frame a supplicant (or anyone on the LAN) sends.
  *
  * fuzz-sources: controlplane/eapol.c
+ * fuzz-runs: 200000
  *
  * ASan catches reads past the input; the checks below catch decoded fields
  * that point outside it, and a re-encoded frame that decodes differently.

@@ -4,6 +4,7 @@
  * and the Disconnect/CoA request parser with its reply encoder.
  *
  * fuzz-sources: controlplane/radius.c controlplane/radius_coa.c controlplane/log.c
+ * fuzz-runs: 50000
  *
  * ASan catches reads past the input; the checks below catch attributes
  * that point outside the packet's Length or overlap.

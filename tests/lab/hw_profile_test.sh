@@ -144,6 +144,8 @@ expect_refused "missing lcores are refused" "lcores [2, 3] are not online" \
 	"$TOOL" --sysfs "$A2" check --phase before-bind "$A2PROF"
 expect_refused "the mj-r8 profile is refused on an mj-a2" "wrong profile" \
 	"$TOOL" --sysfs "$A2" check --phase before-bind hw/profiles/mj-r8.conf
+expect_refused "a fail open profile without its bypass hook is refused" "fail hook /etc/menjin/bypass-hook is missing" \
+	"$TOOL" --sysfs "$A2" check --phase before-bind hw/profiles/mj-r8.conf
 
 # -- the scripts (dry run) ------------------------------------------------------------
 export MENJIN_DRY_RUN=1 MENJIN_STATE=$T/run MENJIN_PROFILE_TOOL=$TOOL MENJIN_FP=$FP

@@ -10,7 +10,9 @@
 # password, admits the printer by MAB and refuses an unknown MAC, and
 # accounts for all of it. Then radclient, as the RADIUS server's operator
 # would, sends a Disconnect-Request for alice's session: ACK, and alice is
-# no longer authorized; one for an unknown MAC gets a NAK.
+# no longer authorized; one for an unknown MAC gets a NAK. Last, alice
+# authenticates again over RadSec (RFC 6614: TLS, certificates both ways,
+# from a CA made for the test).
 set -u
 BUILD=${1:-build}
 cd "$(dirname "$0")/../.."
@@ -37,8 +39,9 @@ free_udp_port() {
 	python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-if ! command -v freeradius >/dev/null || ! command -v radclient >/dev/null; then
-	not_ok "freeradius and radclient are installed (make deps)"
+if ! command -v freeradius >/dev/null || ! command -v radclient >/dev/null ||
+   ! command -v openssl >/dev/null; then
+	not_ok "freeradius, radclient and openssl are installed (make deps)"
 	exit 1
 fi
 if [ ! -x "$PEER_TEST" ]; then
@@ -49,11 +52,27 @@ fi
 AUTHPORT=$(free_udp_port)
 ACCTPORT=$(free_udp_port)
 COAPORT=$(free_udp_port)
+TLSPORT=$(free_udp_port)      # a TCP port; free for UDP is a good enough guess on loopback
 while [ "$ACCTPORT" = "$AUTHPORT" ]; do ACCTPORT=$(free_udp_port); done
 while [ "$COAPORT" = "$AUTHPORT" ] || [ "$COAPORT" = "$ACCTPORT" ]; do COAPORT=$(free_udp_port); done
-info "FreeRADIUS on 127.0.0.1:$AUTHPORT (auth) and :$ACCTPORT (acct), our CoA listener on :$COAPORT"
+info "FreeRADIUS on 127.0.0.1:$AUTHPORT (auth), :$ACCTPORT (acct), :$TLSPORT (RadSec); our CoA listener on :$COAPORT"
 
-mkdir -p "$WORK/log" "$WORK/run" "$WORK/acct"
+mkdir -p "$WORK/log" "$WORK/run" "$WORK/acct" "$WORK/pki"
+# A CA for the test, a server certificate for 127.0.0.1, a client certificate.
+make_pki() (
+	cd "$WORK/pki" || exit 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem \
+		-days 2 -subj "/CN=menjin lab CA" -addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" || exit 1
+	printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >leaf.ext
+	for n in server client; do
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout $n.key -out $n.csr \
+			-subj "/CN=menjin-lab-$n" || exit 1
+		openssl x509 -req -in $n.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $n.pem -days 2 \
+			-extfile leaf.ext || exit 1
+	done
+) >"$WORK/pki/openssl.log" 2>&1
+check "a CA, server and client certificates for RadSec are made" make_pki
 cat >"$WORK/radiusd.conf" <<EOF
 prefix = /usr
 exec_prefix = /usr
@@ -93,6 +112,14 @@ thread pool {
 	max_spare_servers = 4
 	max_requests_per_server = 0
 }
+# RadSec clients (RFC 6614: the secret is "radsec").
+clients radsec {
+	client menjin-tls {
+		ipaddr = 127.0.0.1
+		proto = tls
+		secret = radsec
+	}
+}
 # The NAS: every request must carry Message-Authenticator (Blast-RADIUS).
 client menjin {
 	ipaddr = 127.0.0.1
@@ -128,6 +155,20 @@ server default {
 		type = acct
 		ipaddr = 127.0.0.1
 		port = $ACCTPORT
+	}
+	listen {
+		type = auth+acct
+		ipaddr = 127.0.0.1
+		port = $TLSPORT
+		proto = tcp
+		clients = radsec
+		tls {
+			private_key_file = $WORK/pki/server.key
+			certificate_file = $WORK/pki/server.pem
+			ca_file = $WORK/pki/ca.pem
+			require_client_cert = yes
+			tls_min_version = "1.2"
+		}
 	}
 	authorize {
 		files
@@ -175,7 +216,8 @@ EOF
 
 check "the generated FreeRADIUS configuration is valid" \
 	freeradius -C -d "$WORK" -n radiusd
-freeradius -X -d "$WORK" -n radiusd >"$WORK/radiusd.log" 2>&1 &
+# Threaded (TLS sockets need it), in the foreground, debug log to stdout.
+freeradius -f -xx -l stdout -d "$WORK" -n radiusd >"$WORK/radiusd.log" 2>&1 &
 FRPID=$!
 status_server() {
 	echo "Message-Authenticator = 0x00" | radclient -r 1 -t 1 "127.0.0.1:$AUTHPORT" status "$SECRET" | grep -q Access-Accept
@@ -189,6 +231,8 @@ fi
 CMOCKA_MESSAGE_OUTPUT=TAP \
 MENJIN_RADIUS_PEER="127.0.0.1:$AUTHPORT:$ACCTPORT" MENJIN_RADIUS_SECRET=$SECRET \
 MENJIN_COA_PORT=$COAPORT MENJIN_COA_READY=$WORK/coa-ready \
+MENJIN_RADSEC_PEER="127.0.0.1:$TLSPORT" MENJIN_RADSEC_CA=$WORK/pki/ca.pem \
+MENJIN_RADSEC_CERT=$WORK/pki/client.pem MENJIN_RADSEC_KEY=$WORK/pki/client.key \
 	"$PEER_TEST" >"$WORK/peer.tap" 2>"$WORK/peer.log" &
 TPID=$!
 
@@ -220,6 +264,8 @@ check "... Stop after EAPOL-Logoff says User-Request" grep -q "Acct-Terminate-Ca
 check "... Stop after the Disconnect-Request says Admin-Reset" grep -q "Acct-Terminate-Cause = Admin-Reset" "$DETAIL"
 check "... Calling-Station-Id in RFC 3580 form" grep -q 'Calling-Station-Id = "02-00-0A-0A-01-0B"' "$DETAIL"
 check "... NAS-Port-Type Ethernet" grep -q "NAS-Port-Type = Ethernet" "$DETAIL"
+check "FreeRADIUS listened for RadSec (test_peer_radsec_eap_md5 went over it)" \
+	grep -q "proto tcp address 127.0.0.1 port $TLSPORT" "$WORK/radiusd.log"
 check "FreeRADIUS saw no request without Message-Authenticator" \
 	bash -c "! grep -qi 'Message-Authenticator.*\\(missing\\|invalid\\)' '$WORK/radiusd.log'"
 

@@ -116,6 +116,14 @@ static void test_defaults(void **state)
 	assert_int_equal(c->nroles, 0);
 	assert_int_equal(c->policy.nrules, 0);
 	assert_int_equal(c->policy.posture_max_age, 30 * 86400);
+	/* the event log follows the store unless set */
+	assert_string_equal(c->event_log, "/var/lib/menjin/events.log");
+	conf_free(c);
+	assert_int_equal(load("menjind = { store = \"/tmp/t/m.db\"; };", &c, err), 0);
+	assert_string_equal(c->event_log, "/tmp/t/events.log");
+	conf_free(c);
+	assert_int_equal(load("menjind = { event_log = \"\"; };", &c, err), 0);
+	assert_string_equal(c->event_log, "");
 	conf_free(c);
 }
 

@@ -24,6 +24,9 @@
 
 #include <event2/event.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "auth8021x.h"
 #include "eapol.h"
@@ -1247,6 +1250,56 @@ static void test_glue_coa(void **state)
 	auth8021x_free(a);
 }
 
+static bool is_alice2(void)
+{
+	return nverdicts > 0 && strcmp(last_verdict()->identity, "alice2") == 0;
+}
+
+/* Reauthentication: asked by the operator; same user, nothing new to say;
+ * another user on the MAC, a new accounting session. */
+static void test_glue_reauthentication(void **state)
+{
+	struct auth8021x_conf conf;
+	struct auth8021x_stats st;
+	(void)state;
+
+	fake_start(&fakes[0], FAKE_ANSWER);
+	fakes[0].eap_server = true;
+	fakes[0].eap_password = "alice-pw";
+	fake_start(&fakes[1], FAKE_ANSWER);
+	fakes[1].eap_server = true;
+	glue_conf(&conf, &fakes[0], &fakes[1]);
+	glue_setup(&supps[0], 0x0b, "alice", "alice-pw");
+	struct auth8021x *a = glue_new(&conf);
+	supp_send(a, &supps[0], EAPOL_START, NULL, 0);
+	want_verdicts = 1;
+	glue_run(a, enough_verdicts, 3000);
+	assert_true(last_verdict()->authorized);
+	char first_session[AUTH8021X_SESSION_ID_MAX];
+	snprintf(first_session, sizeof(first_session), "%s", last_verdict()->acct_session_id);
+
+	assert_int_equal(auth8021x_reauthenticate(a, supps[0].mac), 0);
+	glue_run(a, NULL, 300);
+	auth8021x_get_stats(a, &st);
+	assert_int_equal(st.accepts, 2);
+	assert_int_equal(nverdicts, 1);           /* unchanged: not repeated */
+
+	supps[0].identity = "alice2";
+	assert_int_equal(auth8021x_reauthenticate(a, supps[0].mac), 0);
+	glue_run(a, is_alice2, 3000);
+	assert_true(last_verdict()->authorized);
+	assert_string_not_equal(last_verdict()->acct_session_id, first_session);
+	glue_run(a, NULL, 50);
+	unsigned n = fakes[1].nacct;
+	assert_int_equal(fakes[1].acct_status[n - 2], RADIUS_ACCT_STOP);
+	assert_int_equal(fakes[1].acct_cause[n - 2], RADIUS_TERM_SUPPLICANT_RESTART);
+	assert_string_equal(fakes[1].acct_session[n - 2], first_session);
+	assert_int_equal(fakes[1].acct_status[n - 1], RADIUS_ACCT_START);
+	assert_string_equal(fakes[1].acct_session[n - 1], last_verdict()->acct_session_id);
+	assert_int_equal(auth8021x_reauthenticate(a, (const uint8_t[6]){ 2, 9, 9, 9, 9, 9 }), -ENOENT);
+	auth8021x_free(a);
+}
+
 static bool shutdown_done;
 static void on_shutdown(void *arg)
 {
@@ -1443,6 +1496,52 @@ static void test_peer_mab(void **state)
 	auth8021x_free(a);
 }
 
+/* RadSec to the real peer: MENJIN_RADSEC_PEER="host:port" and the PEM
+ * files in MENJIN_RADSEC_CA, MENJIN_RADSEC_CERT, MENJIN_RADSEC_KEY. */
+static void test_peer_radsec_eap_md5(void **state)
+{
+	const char *peer = getenv("MENJIN_RADSEC_PEER");
+	struct auth8021x_conf conf;
+	struct radius_client_stats st;
+	char host[64];
+	unsigned port = 0;
+	(void)state;
+
+	if (!peer)
+		skip();
+	assert_int_equal(sscanf(peer, "%63[^:]:%u", host, &port), 2);
+	peer_conf(&conf);
+	for (int svc = 0; svc < RADIUS_SVC__MAX; svc++) {
+		struct radius_server_conf *sc = &conf.radius.servers[svc][0];
+		struct sockaddr_in *in = (struct sockaddr_in *)&sc->addr;
+		conf.radius.nservers[svc] = 1;
+		in->sin_port = htons((uint16_t)port);
+		assert_int_equal(inet_pton(AF_INET, host, &in->sin_addr), 1);
+		sc->transport = RADIUS_TRANSPORT_TLS;
+		snprintf(sc->ca_file, sizeof(sc->ca_file), "%s", getenv("MENJIN_RADSEC_CA"));
+		snprintf(sc->cert_file, sizeof(sc->cert_file), "%s", getenv("MENJIN_RADSEC_CERT"));
+		snprintf(sc->key_file, sizeof(sc->key_file), "%s", getenv("MENJIN_RADSEC_KEY"));
+		snprintf(sc->server_name, sizeof(sc->server_name), "%s", host);
+		snprintf(sc->name, sizeof(sc->name), "freeradius-radsec");
+	}
+	glue_setup(&supps[0], 0x0b, "alice", "alice-pw");
+	struct auth8021x *a = peer_a = glue_new(&conf);
+	supp_send(a, &supps[0], EAPOL_START, NULL, 0);
+	want_verdicts = 1;
+	glue_run(a, enough_verdicts, 10000);
+	assert_int_equal(nverdicts, 1);
+	assert_true(last_verdict()->authorized);
+	assert_string_equal(last_verdict()->role, "staff");
+	supp_send(a, &supps[0], EAPOL_LOGOFF, NULL, 0);
+	glue_run(a, acct_settled, 5000);
+	assert_true(acct_settled_a);
+	radius_client_get_stats(auth8021x_radius(a), &st);
+	assert_int_equal(st.tls_connects, 2);        /* one connection per service */
+	assert_int_equal(st.tls_failures, 0);
+	peer_clean(a);
+	auth8021x_free(a);
+}
+
 static bool disconnected(void)
 {
 	return nverdicts > 0 && !last_verdict()->authorized;
@@ -1496,6 +1595,395 @@ static void test_peer_coa_disconnect(void **state)
 	auth8021x_free(a);
 }
 
+/* ---- RadSec (RFC 6614) ---------------------------------------------------
+ *
+ * Certificates are made here: a CA that issues the server's (IP
+ * 127.0.0.1) and the client's, and a rogue CA that issues impostors.
+ */
+
+static char certdir[64];
+
+static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *e;
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
+	e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+	assert_non_null(e);
+	assert_int_equal(X509_add_ext(x, e, -1), 1);
+	X509_EXTENSION_free(e);
+}
+
+static X509 *make_cert(EVP_PKEY *key, EVP_PKEY *issuer_key, X509 *issuer, const char *cn,
+		       const char *san)
+{
+	static long serial = 1;
+	X509 *x = X509_new();
+	X509_NAME *name;
+
+	assert_non_null(x);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, key);
+	name = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
+	if (!issuer) {
+		add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE");
+		add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
+	} else {
+		add_ext(x, issuer, NID_basic_constraints, "CA:FALSE");
+		if (san)
+			add_ext(x, issuer, NID_subject_alt_name, san);
+	}
+	assert_true(X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256()) > 0);
+	return x;
+}
+
+static void write_pem(const char *name, X509 *x, EVP_PKEY *key)
+{
+	char path[128];
+	FILE *f;
+	snprintf(path, sizeof(path), "%s/%s", certdir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	if (x)
+		assert_int_equal(PEM_write_X509(f, x), 1);
+	if (key)
+		assert_int_equal(PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL), 1);
+	fclose(f);
+}
+
+static int make_certs(void **state)
+{
+	(void)state;
+	snprintf(certdir, sizeof(certdir), "/tmp/menjin-radsec-XXXXXX");
+	if (!mkdtemp(certdir))
+		return -1;
+	EVP_PKEY *ca_key = EVP_EC_gen("P-256"), *rogue_key = EVP_EC_gen("P-256");
+	EVP_PKEY *srv_key = EVP_EC_gen("P-256"), *cli_key = EVP_EC_gen("P-256");
+	X509 *ca = make_cert(ca_key, NULL, NULL, "menjin test CA", NULL);
+	X509 *rogue = make_cert(rogue_key, NULL, NULL, "rogue CA", NULL);
+	X509 *srv = make_cert(srv_key, ca_key, ca, "radius.test", "IP:127.0.0.1,DNS:radius.test");
+	X509 *cli = make_cert(cli_key, ca_key, ca, "menjin-tp01", NULL);
+	X509 *fake_srv = make_cert(srv_key, rogue_key, rogue, "radius.test", "IP:127.0.0.1,DNS:radius.test");
+	X509 *fake_cli = make_cert(cli_key, rogue_key, rogue, "menjin-tp01", NULL);
+	write_pem("ca.pem", ca, NULL);
+	write_pem("server.pem", srv, NULL);
+	write_pem("server.key", NULL, srv_key);
+	write_pem("client.pem", cli, NULL);
+	write_pem("client.key", NULL, cli_key);
+	write_pem("rogue-server.pem", fake_srv, NULL);
+	write_pem("rogue-client.pem", fake_cli, NULL);
+	X509 *all[] = { ca, rogue, srv, cli, fake_srv, fake_cli };
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		X509_free(all[i]);
+	EVP_PKEY *keys[] = { ca_key, rogue_key, srv_key, cli_key };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		EVP_PKEY_free(keys[i]);
+	return 0;
+}
+
+static int remove_certs(void **state)
+{
+	const char *names[] = { "ca.pem", "server.pem", "server.key", "client.pem", "client.key",
+				"rogue-server.pem", "rogue-client.pem" };
+	char path[128];
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", certdir, names[i]);
+		unlink(path);
+	}
+	rmdir(certdir);
+	return 0;
+}
+
+static void cert_path(char *out, size_t len, const char *name)
+{
+	snprintf(out, len, "%s/%s", certdir, name);
+}
+
+/* A RadSec server: TLS with client certificates required, one connection. */
+static struct tls_fake {
+	int lfd, fd;
+	struct sockaddr_in addr;
+	struct event *lev, *ev;
+	SSL_CTX *ctx;
+	SSL *ssl;
+	bool up;
+	bool drop_after_first;     /* close the connection instead of answering */
+	size_t rlen;
+	uint8_t rbuf[2 * RADIUS_MAX_LEN];
+	unsigned connections, handshakes, handshake_failures, received;
+} tf;
+
+static void tls_fake_close(void)
+{
+	if (tf.ev)
+		event_free(tf.ev);
+	if (tf.ssl)
+		SSL_free(tf.ssl);
+	if (tf.fd >= 0)
+		close(tf.fd);
+	tf.ev = NULL;
+	tf.ssl = NULL;
+	tf.fd = -1;
+	tf.up = false;
+	tf.rlen = 0;
+}
+
+static void tls_fake_io(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (!tf.up) {
+		int rc = SSL_do_handshake(tf.ssl);
+		if (rc != 1) {
+			int e = SSL_get_error(tf.ssl, rc);
+			if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+				tf.handshake_failures++;
+				tls_fake_close();
+			}
+			return;
+		}
+		tf.up = true;
+		tf.handshakes++;
+	}
+	for (;;) {
+		int n = SSL_read(tf.ssl, tf.rbuf + tf.rlen, (int)(sizeof(tf.rbuf) - tf.rlen));
+		if (n <= 0) {
+			int e = SSL_get_error(tf.ssl, n);
+			if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+				tls_fake_close();
+			return;
+		}
+		tf.rlen += (size_t)n;
+		while (tf.rlen >= 4 && tf.rlen >= (size_t)(tf.rbuf[2] << 8 | tf.rbuf[3])) {
+			size_t plen = (size_t)(tf.rbuf[2] << 8 | tf.rbuf[3]);
+			struct radius_attrs a;
+			uint8_t rep[RADIUS_MAX_LEN];
+			size_t len = 0;
+			int why = 0;
+
+			assert_int_equal(radius_decode(tf.rbuf, plen, &msg), 0);
+			/* RFC 6614 2.3: signed with the secret "radsec". */
+			assert_int_equal(radius_verify_request(&msg, (const uint8_t *)"radsec", 6, true, &why), 0);
+			tf.received++;
+			if (tf.drop_after_first) {
+				tls_fake_close();
+				return;
+			}
+			radius_attrs_init(&a);
+			radius_attrs_put_text(&a, RADIUS_ATTR_FILTER_ID, "over-tls");
+			assert_int_equal(radius_encode(rep, sizeof(rep), RADIUS_ACCESS_ACCEPT, msg.id, tf.rbuf + 4,
+						       &a, NULL, 0, (const uint8_t *)"radsec", 6, &len), 0);
+			assert_int_equal(SSL_write(tf.ssl, rep, (int)len), (int)len);
+			memmove(tf.rbuf, tf.rbuf + plen, tf.rlen - plen);
+			tf.rlen -= plen;
+		}
+	}
+}
+
+static void tls_fake_accept(evutil_socket_t fd, short what, void *arg)
+{
+	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK);
+	(void)what;
+	(void)arg;
+	if (cfd < 0)
+		return;
+	tls_fake_close();
+	tf.fd = cfd;
+	tf.connections++;
+	tf.ssl = SSL_new(tf.ctx);
+	SSL_set_fd(tf.ssl, cfd);
+	SSL_set_accept_state(tf.ssl);
+	tf.ev = event_new(base, cfd, EV_READ | EV_PERSIST, tls_fake_io, NULL);
+	event_add(tf.ev, NULL);
+}
+
+static void tls_fake_start(const char *server_cert)
+{
+	char ca[128], cert[128], key[128];
+	socklen_t al = sizeof(tf.addr);
+	int one = 1;
+
+	memset(&tf, 0, sizeof(tf));
+	tf.fd = -1;
+	cert_path(ca, sizeof(ca), "ca.pem");
+	cert_path(cert, sizeof(cert), server_cert);
+	cert_path(key, sizeof(key), "server.key");
+	tf.ctx = SSL_CTX_new(TLS_server_method());
+	assert_non_null(tf.ctx);
+	assert_int_equal(SSL_CTX_use_certificate_file(tf.ctx, cert, SSL_FILETYPE_PEM), 1);
+	assert_int_equal(SSL_CTX_use_PrivateKey_file(tf.ctx, key, SSL_FILETYPE_PEM), 1);
+	assert_int_equal(SSL_CTX_load_verify_locations(tf.ctx, ca, NULL), 1);
+	SSL_CTX_set_verify(tf.ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	tf.lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	setsockopt(tf.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	tf.addr.sin_family = AF_INET;
+	tf.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(tf.lfd, (struct sockaddr *)&tf.addr, sizeof(tf.addr)), 0);
+	assert_int_equal(getsockname(tf.lfd, (struct sockaddr *)&tf.addr, &al), 0);
+	assert_int_equal(listen(tf.lfd, 4), 0);
+	tf.lev = event_new(base, tf.lfd, EV_READ | EV_PERSIST, tls_fake_accept, NULL);
+	event_add(tf.lev, NULL);
+}
+
+static void tls_fake_stop(void)
+{
+	tls_fake_close();
+	event_free(tf.lev);
+	close(tf.lfd);
+	SSL_CTX_free(tf.ctx);
+}
+
+static void add_radsec_server(struct radius_client_conf *conf, const char *client_cert,
+			      const char *server_name)
+{
+	struct radius_server_conf *s = &conf->servers[RADIUS_SVC_AUTH][conf->nservers[RADIUS_SVC_AUTH]++];
+	memset(s, 0, sizeof(*s));
+	memcpy(&s->addr, &tf.addr, sizeof(tf.addr));
+	s->addrlen = sizeof(tf.addr);
+	s->transport = RADIUS_TRANSPORT_TLS;
+	cert_path(s->ca_file, sizeof(s->ca_file), "ca.pem");
+	cert_path(s->cert_file, sizeof(s->cert_file), client_cert);
+	cert_path(s->key_file, sizeof(s->key_file), "client.key");
+	snprintf(s->server_name, sizeof(s->server_name), "%s", server_name);
+}
+
+static void test_radsec_accept(void **state)
+{
+	struct radius_client_conf conf;
+	struct radius_client_stats st;
+	(void)state;
+
+	tls_fake_start("server.pem");
+	radius_client_conf_default(&conf);
+	conf.timeout_ms = 2000;
+	add_radsec_server(&conf, "client.pem", "127.0.0.1");
+	struct radius_client *c = client(&conf);
+
+	/* Three at once, queued while the connection opens. */
+	send_access(c, "alice");
+	send_access(c, "bob");
+	send_access(c, "carol");
+	run_until(3, 5000);
+	assert_int_equal(res.n, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(res.status[i], 0);
+		assert_string_equal(res.filter[i], "over-tls");
+	}
+	/* And one more over the same connection. */
+	send_access(c, "dave");
+	run_until(4, 5000);
+	assert_int_equal(res.status[3], 0);
+	assert_int_equal(tf.connections, 1);
+	assert_int_equal(tf.received, 4);
+	radius_client_get_stats(c, &st);
+	assert_int_equal(st.tls_connects, 1);
+	assert_int_equal(st.tls_failures, 0);
+	assert_int_equal(st.retransmissions, 0);
+	radius_client_free(c);
+	tls_fake_stop();
+}
+
+/* An impostor server (a certificate from another CA), or a certificate
+ * for another name: the handshake fails and the request fails over to
+ * the UDP server behind it. */
+static void test_radsec_server_not_trusted(void **state)
+{
+	struct radius_client_conf conf;
+	struct radius_client_stats st;
+	const char *cases[][2] = { { "rogue-server.pem", "127.0.0.1" }, { "server.pem", "radius.elsewhere" } };
+	(void)state;
+
+	for (int k = 0; k < 2; k++) {
+		memset(&res, 0, sizeof(res));
+		tls_fake_start(cases[k][0]);
+		fake_start(&fakes[0], FAKE_ANSWER);
+		radius_client_conf_default(&conf);
+		conf.timeout_ms = 2000;
+		add_radsec_server(&conf, "client.pem", cases[k][1]);
+		add_server(&conf, RADIUS_SVC_AUTH, &fakes[0]);
+		struct radius_client *c = client(&conf);
+		send_access(c, "alice");
+		run_until(1, 5000);
+		assert_int_equal(res.n, 1);
+		assert_int_equal(res.status[0], 0);
+		assert_string_equal(res.filter[0], "staff");     /* the UDP server's answer */
+		assert_int_equal(tf.received, 0);
+		radius_client_get_stats(c, &st);
+		assert_int_equal(st.tls_connects, 0);
+		assert_int_equal(st.tls_failures, 1);
+		assert_int_equal(st.failovers, 1);
+		radius_client_free(c);
+		fake_stop(&fakes[0]);
+		tls_fake_stop();
+	}
+}
+
+/* Our certificate is not one the server trusts: refused, nothing else to try. */
+static void test_radsec_client_not_trusted(void **state)
+{
+	struct radius_client_conf conf;
+	(void)state;
+
+	tls_fake_start("server.pem");
+	radius_client_conf_default(&conf);
+	conf.timeout_ms = 2000;
+	add_radsec_server(&conf, "rogue-client.pem", "127.0.0.1");
+	struct radius_client *c = client(&conf);
+	send_access(c, "alice");
+	run_until(1, 5000);
+	assert_int_equal(res.n, 1);
+	assert_int_equal(res.status[0], -ETIMEDOUT);
+	assert_int_equal(tf.received, 0);
+	assert_true(tf.handshake_failures >= 1);
+	radius_client_free(c);
+	tls_fake_stop();
+}
+
+/* The connection drops with a request on it: that request fails over at once. */
+static void test_radsec_connection_lost(void **state)
+{
+	struct radius_client_conf conf;
+	struct radius_client_stats st;
+	(void)state;
+
+	tls_fake_start("server.pem");
+	tf.drop_after_first = true;
+	fake_start(&fakes[0], FAKE_ANSWER);
+	radius_client_conf_default(&conf);
+	conf.timeout_ms = 5000;         /* failover must not wait for this */
+	add_radsec_server(&conf, "client.pem", "");
+	add_server(&conf, RADIUS_SVC_AUTH, &fakes[0]);
+	struct radius_client *c = client(&conf);
+	send_access(c, "alice");
+	run_until(1, 2000);
+	assert_int_equal(res.n, 1);
+	assert_int_equal(res.status[0], 0);
+	assert_int_equal(tf.received, 1);
+	assert_int_equal(fakes[0].received, 1);
+	radius_client_get_stats(c, &st);
+	assert_int_equal(st.tls_connects, 1);
+	assert_int_equal(st.tls_failures, 1);
+	radius_client_free(c);
+	tls_fake_stop();
+
+	/* Configuration: RadSec without certificates is refused. */
+	char err[128];
+	radius_client_conf_default(&conf);
+	conf.nservers[RADIUS_SVC_AUTH] = 1;
+	conf.servers[RADIUS_SVC_AUTH][0].addr.ss_family = AF_INET;
+	conf.servers[RADIUS_SVC_AUTH][0].transport = RADIUS_TRANSPORT_TLS;
+	assert_int_equal(radius_client_conf_check(&conf, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "RadSec"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1514,14 +2002,20 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_glue_unreachable_critical, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_glue_coa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_glue_shutdown_accounting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_glue_reauthentication, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_radsec_accept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_radsec_server_not_trusted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_radsec_client_not_trusted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_radsec_connection_lost, setup, teardown),
 	};
 	const struct CMUnitTest peer_tests[] = {
 		cmocka_unit_test_setup_teardown(test_peer_eap_md5_admitted_and_logoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_eap_md5_wrong_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_mab, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_coa_disconnect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_radsec_eap_md5, setup, teardown),
 	};
 	if (getenv("MENJIN_RADIUS_PEER"))
 		return cmocka_run_group_tests_name("freeradius", peer_tests, NULL, NULL);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, make_certs, remove_certs);
 }

@@ -157,6 +157,8 @@ static void test_bare_testresult(void **state)
 		"    <fact name=\"urn:xccdf:fact:ethernet:MAC\" type=\"string\">80:00:00:48:fe:80:00:00</fact>\n"
 		"    <fact name=\"urn:xccdf:fact:asset:identifier:ipv4\" type=\"string\">169.254.3.4</fact>\n"
 		"    <fact name=\"urn:xccdf:fact:scanner:name\" type=\"string\">Scanner &amp; Co</fact>\n"
+		"    <fact name=\"urn:example:fact:a-very-long-vendor-specific-fact-name-that-is-no-identifier-of-ours-"
+		"and-goes-on-and-on-for-more-than-a-hundred-and-twenty-eight-bytes-long\" type=\"string\">x</fact>\n"
 		"  </target-facts>\n"
 		"  <rule-result idref=\"xccdf_tw.gov.nccst_rule_password_max_age\" time=\"2026-11-20T14:02:00+08:00\">\n"
 		"    <result> fail </result>\n"
