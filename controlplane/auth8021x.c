@@ -339,8 +339,10 @@ static void send_access_request(struct session *s, const uint8_t *eap, size_t ea
 	} else {
 		s->state_len = 0;
 	}
-	if (rc)
+	if (rc) {
+		rc = -ENOSPC;       /* the attributes did not fit one packet */
 		goto fail;
+	}
 	/* MAB: the MAC is both name and password, by convention. */
 	rc = radius_client_send(a->rc, RADIUS_SVC_AUTH, RADIUS_ACCESS_REQUEST, at,
 				mab ? (const uint8_t *)s->mab_user : NULL, mab ? strlen(s->mab_user) : 0,
