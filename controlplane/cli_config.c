@@ -389,12 +389,10 @@ static config_setting_t *make_path(struct cli_config *c, const char *const *word
 				return NULL;
 			}
 		} else if (config_setting_is_scalar(next) || config_setting_type(next) == CONFIG_TYPE_ARRAY) {
-			if (i + 1 < n) {
-				path_text(words, i + 1, where, sizeof(where));
-				msg(err, errlen, "'%s' is %s, it has no settings under it", where,
-				    type_name(config_setting_type(next)));
-				return NULL;
-			}
+			/* every word here names a parent of what is set */
+			path_text(words, i + 1, where, sizeof(where));
+			msg(err, errlen, "'%s' is %s, it has no settings under it", where, type_name(config_setting_type(next)));
+			return NULL;
 		}
 		s = next;
 	}
@@ -442,6 +440,11 @@ int cli_config_set(struct cli_config *c, const char *const *words, const bool *q
 		}
 		if (config_setting_type(parent) != CONFIG_TYPE_GROUP) {
 			msg(err, errlen, "'%s': a list of values goes into a named setting", where);
+			return -EINVAL;
+		}
+		if (s && (config_setting_type(s) == CONFIG_TYPE_GROUP || config_setting_type(s) == CONFIG_TYPE_LIST)) {
+			/* never drop a whole section for a list of values */
+			msg(err, errlen, "'%s' is %s: set one of its settings", where, type_name(config_setting_type(s)));
 			return -EINVAL;
 		}
 		if (s && remove_setting(s) < 0)

@@ -60,6 +60,23 @@ refute "blocked laptop reaches not even DNS" can_udp mjpc3 10.10.0.53 53
 check "its reason is the rule's text" \
 	output_has 'blocked: reported stolen (lab case 2026-017)' api device.show "{\"mac\":\"$PC3\"}"
 
+# --- a PC asks for an address (a real DHCP client; there is no server) ------
+cat >"$CP_DIR/dhclient.conf" <<'DHC'
+send host-name "PC-ACCT-02";
+send vendor-class-identifier "MSFT 5.0";
+request subnet-mask, routers, domain-name-servers, domain-name, ntp-servers;
+DHC
+in_ns mjpc2 timeout 3 dhclient -1 -d -cf "$CP_DIR/dhclient.conf" -lf "$CP_DIR/dhclient.leases" \
+	-pf "$CP_DIR/dhclient.pid" -sf /bin/true eth0 >/dev/null 2>&1
+hostname_is() { [ "$(api device.show "{\"mac\":\"$PC2\"}" | jget 'r["result"]["hostname"]')" = PC-ACCT-02 ]; }
+check "DHCP snooping recorded the hostname (option 12)" wait_for 30 hostname_is
+reply=$(api device.show '{"name":"pc-acct-02"}')
+check "the device is found by its name" test "$(echo "$reply" | jget 'r["result"]["mac"]')" = "$PC2"
+check "and the vendor class (option 60)" test "$(echo "$reply" | jget 'r["result"]["vendor_class"]')" = "MSFT 5.0"
+check "and the parameter list fingerprint (option 55)" \
+	test "$(echo "$reply" | jget 'r["result"]["fingerprint"].startswith("1,")')" = True
+info "dhclient's fingerprint: $(echo "$reply" | jget 'r["result"]["fingerprint"]')"
+
 # --- the administrator admits the PC ----------------------------------------
 t0=$(now_ms)
 reply=$(api device.override "{\"mac\":\"$PC1\",\"state\":\"admit\",\"role\":\"staff\",\"duration\":\"1h\",\"reason\":\"new clerk, ticket 4711\"}")

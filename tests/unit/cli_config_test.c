@@ -213,7 +213,9 @@ static void test_set_errors(void **state)
 	assert_int_equal(set("roles staff"), -EINVAL);       /* a group has no value */
 	assert_int_equal(set("menjind x [ 1 ]"), 0);
 	assert_int_equal(set("menjind [ 1 ]"), -EINVAL);
-	assert_non_null(strstr(err, "a list of values goes into a named setting"));
+	assert_string_equal(err, "'menjind' is a group: set one of its settings");
+	assert_int_equal(set("roles 1 [ 1 ]"), -EINVAL);
+	assert_non_null(strstr(err, "'roles 1': a list of values goes into a named setting"));
 	/* nothing changed by the refused ones */
 	expect_text("menjind seen_interval", "seen_interval = 10;\n");
 }
@@ -351,11 +353,11 @@ static void test_diff(void **state)
 				 "  };\n");
 	/* far apart changes are separate hunks, each with three lines of context */
 	cli_buf_reset(&b);
-	const char *x = "s1 = 1;\nl1\nl2\nl3\nl4\nl5\nl6\nl7\nl8\nl9\nl10\n";
-	const char *y = "s1 = 2;\nl1\nl2\nl3\nl4\nl5\nl6\nl7\nl8\nl9\nl10x\n";
+	const char *x = "s1 = 1;\n l1\n l2\n l3\n l4\n l5\n l6\n l7\n l8\n l9\n l10\n";
+	const char *y = "s1 = 2;\n l1\n l2\n l3\n l4\n l5\n l6\n l7\n l8\n l9\n l10x\n";
 	cli_diff(x, y, &b);
-	assert_string_equal(b.p, "[edit s1]\n- s1 = 1;\n+ s1 = 2;\n  l1\n  l2\n  l3\n"
-				 "[edit s1]\n  l7\n  l8\n  l9\n- l10\n+ l10x\n");
+	assert_string_equal(b.p, "[edit s1]\n- s1 = 1;\n+ s1 = 2;\n   l1\n   l2\n   l3\n"
+				 "[edit s1]\n   l7\n   l8\n   l9\n-  l10\n+  l10x\n");
 	/* from nothing, to nothing */
 	cli_buf_reset(&b);
 	cli_diff("", "a = 1;\n", &b);
