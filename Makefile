@@ -50,6 +50,9 @@ endif
 ifneq ($(wildcard mgmt/cli.c),)
 PROGS += $(BUILD)/menjin-cli
 endif
+ifneq ($(wildcard controlplane/tools/menjin-bundle.c),)
+PROGS += $(BUILD)/menjin-bundle
+endif
 
 .PHONY: all deps test unit golden lab fuzz fuzz-run bench run stop clean check-deps
 all: $(PROGS) $(UNIT_BINS)
@@ -84,6 +87,10 @@ $(BUILD)/menjin-fpctl: $(BUILD)/dataplane/fpctl.o $(BUILD)/libfp.a
 $(BUILD)/menjind: $(BUILD)/controlplane/main.o $(BUILD)/libcp.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/menjin-bundle: controlplane/tools/menjin-bundle.c $(BUILD)/libcp.a
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcp.a $(LDLIBS)
 
 $(BUILD)/menjin-cli: $(wildcard mgmt/*.c) $(BUILD)/libcp.a
 	@mkdir -p $(dir $@)

@@ -667,6 +667,11 @@ static void put_string(struct cli_buf *b, const char *s)
 static void put_float(struct cli_buf *b, double v)
 {
 	char text[64];
+	if (v != v || v > 1.7976931348623157e308 || v < -1.7976931348623157e308) {
+		/* libconfig reads 1e999 as infinity but cannot read "inf" */
+		cli_buf_add(b, v < 0 ? "-1e999" : "1e999", v < 0 ? 6 : 5);
+		return;
+	}
 	/* the shortest text that reads back as the same number */
 	for (int prec = 6; prec <= 17; prec++) {
 		snprintf(text, sizeof(text), "%.*g", prec, v);

@@ -391,7 +391,8 @@ static void cell_out(struct cli_buf *b, const char *s, size_t w, unsigned flags,
 	}
 	if (flags & CLI_COL_RIGHT)
 		spaces(b, w - sw);
-	cli_buf_add(b, s, strlen(s));
+	/* heads may come from JSON keys (generic tables): cleaned too */
+	cli_buf_clean(b, s, false);
 	if (!last && !(flags & CLI_COL_RIGHT))
 		spaces(b, w - sw);
 }

@@ -386,12 +386,18 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	int64_t now = now_ms();
+	/* A COMMIT rebuilds the ACL tables, which takes time with many rules,
+	 * and the fast path answers everything after it only then. */
+	int timeout = FPCHAN_REPLY_TIMEOUT_MS;
+	for (unsigned i = 0; i < FPCHAN_MAX_INFLIGHT; i++)
+		if (ch->inflight[i].used && ch->inflight[i].type == FPMSG_COMMIT)
+			timeout = FPCHAN_COMMIT_TIMEOUT_MS;
 	for (unsigned i = 0; i < FPCHAN_MAX_INFLIGHT; i++) {
 		struct inflight *f = &ch->inflight[i];
-		if (f->used && now - f->sent_ms > FPCHAN_REPLY_TIMEOUT_MS) {
+		if (f->used && now - f->sent_ms > timeout) {
 			char why[96];
 			snprintf(why, sizeof(why), "no answer to %s seq %u in %d ms", fpmsg_type_name(f->type), f->seq,
-				 FPCHAN_REPLY_TIMEOUT_MS);
+				 timeout);
 			disconnect(ch, why);
 			return;
 		}

@@ -27,6 +27,7 @@
 #define FPCHAN_BACKOFF_MIN_MS   100
 #define FPCHAN_BACKOFF_MAX_MS   5000
 #define FPCHAN_REPLY_TIMEOUT_MS 5000
+#define FPCHAN_COMMIT_TIMEOUT_MS 60000    /* while a COMMIT (table rebuild) is outstanding */
 #define FPCHAN_MAX_INFLIGHT     64        /* requests sent and not yet answered */
 #define FPCHAN_MAX_QUEUE        8192      /* messages waiting for the socket */
 #define FPCHAN_MAX_DUMP         (1 << 20) /* devices accepted from one DEVICE_DUMP */

@@ -45,8 +45,10 @@ TOOL=$BUILD/menjin-bundle
 if [ ! -x "$TOOL" ]; then
 	TOOL=$TMP/menjin-bundle
 	PKGS=$(sed -n 's/^PKGS *:= *//p' Makefile)
+	SAN=""   # a SANITIZE=1 build's library needs the sanitizers at link time
+	nm "$BUILD/libcp.a" 2>/dev/null | grep -q __asan_ && SAN="-fsanitize=address,undefined"
 	# shellcheck disable=SC2046
-	gcc -std=c11 -D_GNU_SOURCE -O2 -Icontrolplane -Idataplane $(pkg-config --cflags $PKGS) \
+	gcc -std=c11 -D_GNU_SOURCE -O2 $SAN -Icontrolplane -Idataplane $(pkg-config --cflags $PKGS) \
 		-o "$TOOL" controlplane/tools/menjin-bundle.c "$BUILD/libcp.a" $(pkg-config --libs $PKGS) -lpthread -lm \
 		|| { not_ok "menjin-bundle builds"; exit 1; }
 fi
