@@ -94,7 +94,8 @@ $(BUILD)/menjin-bundle: controlplane/tools/menjin-bundle.c $(BUILD)/libcp.a
 
 $(BUILD)/menjin-cli: $(wildcard mgmt/*.c) $(BUILD)/libcp.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(wildcard mgmt/*.c) $(BUILD)/libcp.a $(LDLIBS) -ledit
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(wildcard mgmt/*.c) $(BUILD)/libcp.a $(LDLIBS) -ledit
 
 $(BUILD)/tests/%_test: tests/unit/%_test.c $(BUILD)/libfp.a $(BUILD)/libcp.a
 	@mkdir -p $(dir $@)

@@ -118,6 +118,9 @@ static int on_hello(struct ctl *c, struct ctl_client *cl, struct nlmsghdr *req, 
 		return -ENOMEM;
 	nla_put_u32(msg, FPA_VERSION, FPMSG_VERSION);
 	nla_put_u64(msg, FPA_GENERATION, fp->generation);
+	nla_put_u32(msg, FPA_LIMIT_DEVICES, devtab_capacity(fp->devtab));
+	nla_put_u32(msg, FPA_LIMIT_RULES, fp->conf.max_acl_rules);
+	nla_put_u32(msg, FPA_LIMIT_PREFIXES, fp->conf.max_prefixes);
 	for (int p = 0; p < fp->nports; p++) {
 		struct nlattr *nest = nla_nest_start(msg, FPA_PORT_INFO);
 		struct rte_eth_link link;
@@ -259,6 +262,7 @@ static int on_acl_set(struct ctl *c, struct ctl_client *cl, struct nlmsghdr *req
 	unsigned n = collect(req, FPA_RULE, nests, MAX_NESTS), kept = 0;
 	uint16_t role;
 	uint8_t action;
+	bool append;
 	char err[200], e[128];
 
 	if (!tb[FPA_ROLE] || !tb[FPA_DEFAULT_ACTION])
@@ -281,8 +285,9 @@ static int on_acl_set(struct ctl *c, struct ctl_client *cl, struct nlmsghdr *req
 			free(rules);
 			return reply_error(cl, req, -EINVAL, err);
 		}
+	append = tb[FPA_FLAGS] && (nla_get_u32(tb[FPA_FLAGS]) & FPF_APPEND);
 	for (unsigned i = 0; i < c->nrules; i++)
-		if (c->rules[i].role != role)
+		if (append || c->rules[i].role != role)
 			kept++;
 	if (kept + n > c->fp->conf.max_acl_rules) {
 		snprintf(err, sizeof(err), "ROLE_ACL_SET: role %u: %u rules would exceed max_acl_rules %u",
@@ -290,10 +295,10 @@ static int on_acl_set(struct ctl *c, struct ctl_client *cl, struct nlmsghdr *req
 		free(rules);
 		return reply_error(cl, req, -ENOSPC, err);
 	}
-	/* drop the role's old rules, append the new ones */
+	/* drop the role's old rules (unless appending), add the new ones */
 	kept = 0;
 	for (unsigned i = 0; i < c->nrules; i++)
-		if (c->rules[i].role != role)
+		if (append || c->rules[i].role != role)
 			c->rules[kept++] = c->rules[i];
 	for (unsigned i = 0; i < n; i++)
 		c->rules[kept++] = (struct role_acl_spec){ .role = role, .rule = rules[i] };

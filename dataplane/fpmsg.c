@@ -66,6 +66,9 @@ const struct nla_policy fpmsg_policy[FPA_MAX + 1] = {
 	[FPA_TIMESTAMP]      = U64,
 	[FPA_EVENT_TEXT]     = STRING(FPMSG_TEXT_MAX),
 	[FPA_VLAN]           = U16,
+	[FPA_LIMIT_DEVICES]  = U32,
+	[FPA_LIMIT_RULES]    = U32,
+	[FPA_LIMIT_PREFIXES] = U32,
 };
 
 const struct nla_policy fpmsg_dev_policy[FPA_DEV_MAX + 1] = {

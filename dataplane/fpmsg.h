@@ -80,6 +80,9 @@ enum fpmsg_attr {
 	FPA_TIMESTAMP,      /* u64 ns since the epoch */
 	FPA_EVENT_TEXT,     /* string */
 	FPA_VLAN,           /* u16 TCI of the punted frame */
+	FPA_LIMIT_DEVICES,  /* u32, HELLO answer: device table capacity */
+	FPA_LIMIT_RULES,    /* u32, HELLO answer: max_acl_rules */
+	FPA_LIMIT_PREFIXES, /* u32, HELLO answer: max_prefixes */
 	__FPA_MAX
 };
 #define FPA_MAX (__FPA_MAX - 1)
@@ -148,6 +151,8 @@ enum fpmsg_port_attr {
 
 enum fpmsg_flags {
 	FPF_REPLACE = 1u << 0,  /* BLOCKLIST_SET: start a new staged list instead of adding */
+	FPF_APPEND  = 1u << 1,  /* ROLE_ACL_SET: add to the role's staged rules (a role
+				   larger than one datagram) instead of replacing them */
 };
 
 enum fpmsg_subscribe {

@@ -120,6 +120,9 @@ if [ -n "${ADMIN_KEY:-}" ]; then
 	install -m 0600 "$ADMIN_KEY" "$R/home/admin/.ssh/authorized_keys"
 	chroot "$R" chown -R admin:admin /home/admin/.ssh
 fi
+if [ -z "${ADMIN_KEY:-}" ]; then
+	step "note: no ADMIN_KEY given: nobody can log in over SSH until a key is added to a menjin-admin account"
+fi
 if [ -n "${MAINT_KEY:-}" ]; then
 	install -d -m 0700 "$R/root/.ssh"
 	printf 'command="/usr/bin/menjin-upgrade --ssh",restrict %s\n' "$(cat "$MAINT_KEY")" >"$R/root/.ssh/authorized_keys"

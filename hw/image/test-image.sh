@@ -141,8 +141,12 @@ cp "$T/broken.out" "$T/last"
 if [ "$rc" != 0 ]; then rc=0; else rc=1; fi
 check "a broken upgrade ($VERSION+up2) is refused"
 expect_text "and rolled back by itself" "rolled back to $VERSION+up1"
+run as_maint journal menjin-fp
+expect_text "fail closed: the LAN and uplink ports were taken down while the fast path was down" \
+	"fail closed: fast path down, LAN and uplink ports down"
 run as_maint status
 expect_line "$VERSION+up1 runs again" "installed: $VERSION+up1"
+expect_text "the fast path ports are up again" "(af_packet), link UP"
 run as_admin show stats
 check "show stats answers after the automatic rollback"
 

@@ -53,7 +53,15 @@ lab_teardown() {
 	true
 }
 
+# Lab tests share the namespace names: one office at a time. The lock is
+# held by this shell until it exits.
+lab_lock() {
+	exec 9>/run/menjin-lab.lock
+	flock 9
+}
+
 lab_setup() {
+	lab_lock
 	lab_teardown
 	ip netns add mjsw
 	ip netns exec mjsw ip link add br0 type bridge
