@@ -114,6 +114,7 @@ DEB_PKGS := build-essential pkg-config clang llvm libclang-rt-14-dev \
             isc-dhcp-client procps psmisc socat ethtool
 # Packages of later features: one line each, added by the change that needs them.
 DEB_PKGS += python3-matplotlib
+DEB_PKGS += wpasupplicant
 DEB_PKGS += nginx-light
 DEB_PKGS += rsyslog
 DEB_PKGS += rsyslog-gnutls

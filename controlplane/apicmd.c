@@ -1,5 +1,6 @@
 /* apicmd.c — management API commands (see apicmd.h). */
 #include "apicmd.h"
+#include "daemon_central.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -12,6 +13,7 @@
 
 #include "daemon.h"
 #include "devices.h"
+#include "dot1x.h"
 #include "events.h"
 #include "fpchan.h"
 #include "mac.h"
@@ -227,6 +229,7 @@ static json_t *device_detail(struct menjind *d, const struct store_device *dev)
 	json_t *facts = json_object();
 	json_object_set_new(facts, "auth", json_string(auth_result_name(f.auth)));
 	json_object_set_new(facts, "identity", jstr(f.identity));
+	json_object_set_new(facts, "radius_role", jstr(f.radius_role));   /* live 802.1X/MAB session (dot1x.c) */
 	json_object_set_new(facts, "account", json_string(account_state_name(f.account)));
 	json_t *groups = json_array();
 	for (unsigned i = 0; i < f.ngroups; i++)
@@ -645,6 +648,35 @@ static int cmd_commands(struct menjind *d, const struct api_caller *who, json_t 
 	return 0;
 }
 
+/* ---- 802.1X (dot1x.c) -------------------------------------------------- */
+
+static int cmd_session_list(struct menjind *d, const struct api_caller *who, json_t *args, json_t **result,
+			    char *err, size_t errlen)
+{
+	(void)who;
+	(void)args;
+	return dot1x_api_sessions(d, result, err, errlen);
+}
+
+static int cmd_device_reauth(struct menjind *d, const struct api_caller *who, json_t *args, json_t **result,
+			     char *err, size_t errlen)
+{
+	uint8_t mac[6];
+	(void)who;
+	int rc = arg_mac(args, mac, err, errlen);
+	if (rc < 0)
+		return rc;
+	return dot1x_api_reauth(d, mac, result, err, errlen);
+}
+
+static int cmd_radius_status(struct menjind *d, const struct api_caller *who, json_t *args, json_t **result,
+			     char *err, size_t errlen)
+{
+	(void)who;
+	(void)args;
+	return dot1x_api_radius_status(d, result, err, errlen);
+}
+
 static const struct apicmd table[] = {
 	{ "commands", API_ROLE_OPERATOR, false, cmd_commands, "this list, and your role" },
 	{ "device.list", API_ROLE_OPERATOR, false, cmd_device_list, "{state?, role?, search?, limit?}: devices" },
@@ -659,6 +691,19 @@ static const struct apicmd table[] = {
 	{ "events", API_ROLE_OPERATOR, false, cmd_events, "{since?, limit?}: the event log" },
 	{ "events.follow", API_ROLE_OPERATOR, false, NULL, "{since?}: stream events as JSON lines" },
 	{ "config.reload", API_ROLE_ADMIN, true, cmd_config_reload, "reload the configuration file" },
+	/* threat feeds, sharing, SOC export (daemon_central.c) */
+	{ "central.status", API_ROLE_OPERATOR, false, daemon_central_cmd_status,
+	  "threat feeds with prefix counts, the merged blocklist, shared blocks, SOC queue" },
+	{ "feeds.poll", API_ROLE_ADMIN, true, daemon_central_cmd_feeds_poll, "poll every threat feed now" },
+	{ "share.publish", API_ROLE_ADMIN, true, daemon_central_cmd_share_publish,
+	  "{ip, reason, ttl}: block an address here and share it with the neighbours" },
+	{ "share.list", API_ROLE_OPERATOR, false, daemon_central_cmd_share_list, "the blocks this appliance shares" },
+	{ "share.withdraw", API_ROLE_ADMIN, true, daemon_central_cmd_share_withdraw, "{ip or id}: stop sharing a block" },
+	{ "session.list", API_ROLE_OPERATOR, false, cmd_session_list,
+	  "802.1X/MAB sessions: MAC, identity, method, state, since, session timeout, RADIUS server" },
+	{ "device.reauth", API_ROLE_ADMIN, true, cmd_device_reauth, "{mac}: reauthenticate its 802.1X/MAB session" },
+	{ "radius.status", API_ROLE_OPERATOR, false, cmd_radius_status,
+	  "RADIUS servers (alive/dead) and counters, dropped replies included" },
 };
 
 const struct apicmd *apicmd_find(const char *name)

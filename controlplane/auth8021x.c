@@ -1166,6 +1166,22 @@ int auth8021x_session_info(const struct auth8021x *a, const uint8_t mac[6],
 	snprintf(info->acct_session_id, sizeof(info->acct_session_id), "%s", s->acct_session_id);
 	info->authorized_since_ms = s->authorized_since;
 	info->next_deadline_ms = pae_deadline(&s->pae);
+	info->session_timeout_s = s->session_timeout_s;
+	return 0;
+}
+
+int auth8021x_foreach_session(const struct auth8021x *a,
+			      int (*cb)(void *arg, const uint8_t mac[6], const struct auth8021x_session_info *info),
+			      void *arg)
+{
+	for (unsigned b = 0; b < HASH_BUCKETS; b++)
+		for (const struct session *s = a->buckets[b]; s; s = s->hnext) {
+			struct auth8021x_session_info info;
+			auth8021x_session_info(a, s->pae.mac, &info);
+			int rc = cb(arg, s->pae.mac, &info);
+			if (rc)
+				return rc;
+		}
 	return 0;
 }
 

@@ -117,6 +117,7 @@ struct auth8021x_session_info {
 	char     acct_session_id[AUTH8021X_SESSION_ID_MAX];
 	int64_t  authorized_since_ms;   /* monotonic; 0 when not authorized */
 	int64_t  next_deadline_ms;      /* monotonic; PAE_NO_DEADLINE when none */
+	uint32_t session_timeout_s;     /* from the last Access-Accept; 0 none */
 };
 
 struct auth8021x_stats {
@@ -161,6 +162,11 @@ int auth8021x_disconnect(struct auth8021x *a, const uint8_t mac[6]);
 
 int auth8021x_session_info(const struct auth8021x *a, const uint8_t mac[6],
 			   struct auth8021x_session_info *info);
+/* Every session, in no particular order; stops at the first non-zero
+ * return of cb and returns it. For listings (session.list). */
+int auth8021x_foreach_session(const struct auth8021x *a,
+			      int (*cb)(void *arg, const uint8_t mac[6], const struct auth8021x_session_info *info),
+			      void *arg);
 void auth8021x_get_stats(const struct auth8021x *a, struct auth8021x_stats *s);
 /* The RADIUS client, for its statistics and server states. */
 const struct radius_client *auth8021x_radius(const struct auth8021x *a);

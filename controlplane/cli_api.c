@@ -226,3 +226,49 @@ void cli_api_source(const char *ssh_client, char *out, size_t outlen)
 	memcpy(out, ssh_client, n);
 	out[n] = '\0';
 }
+
+static json_t *posture_row(const char *name)
+{
+	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "name", name, "devices", 0, "compliant", 0,
+			 "noncompliant", 0, "unknown", 0, "stale", 0, "unscanned", 0);
+}
+
+static void count_in(json_t *row, const char *status)
+{
+	json_t *d = json_object_get(row, "devices");
+	json_integer_set(d, json_integer_value(d) + 1);
+	/* "unknown" is menjind's word for never scanned */
+	const char *key = status == NULL || strcmp(status, "unknown") == 0 ? "unscanned" :
+			  strcmp(status, "compliant") == 0 || strcmp(status, "noncompliant") == 0 ||
+				  strcmp(status, "stale") == 0 ? status : "unknown";
+	json_t *c = json_object_get(row, key);
+	json_integer_set(c, json_integer_value(c) + 1);
+}
+
+json_t *cli_posture_from_devices(json_t *const *devices, size_t n)
+{
+	json_t *total = posture_row("(all devices)"), *roles = json_array();
+	json_t *out = json_pack("{s:o, s:o, s:[], s:I}", "total", total, "roles", roles, "baselines", "counted_from",
+				(json_int_t)n);
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		json_t *d = devices[i];
+		json_t *p = json_object_get(json_object_get(d, "facts"), "posture");
+		const char *status = json_string_value(json_object_get(p, "effective"));
+		const char *role = json_string_value(json_object_get(json_object_get(d, "verdict"), "role"));
+		if (role == NULL || role[0] == '\0')
+			role = "(no role)";
+		count_in(total, status);
+		json_t *row = NULL, *r;
+		size_t k;
+		json_array_foreach(roles, k, r)
+			if (strcmp(json_string_value(json_object_get(r, "name")), role) == 0)
+				row = r;
+		if (row == NULL && (row = posture_row(role)) != NULL)
+			json_array_append_new(roles, row);
+		if (row)
+			count_in(row, status);
+	}
+	return out;
+}

@@ -43,6 +43,14 @@ int cli_api_reply(const char *line, size_t len, json_t **result, char *err, size
 /* menjind's error for what the administrator typed, prefixed with the command. */
 void cli_api_error(const char *what, const char *api_cmd, const char *error, char *out, size_t outlen);
 
+/* `show posture` for a menjind without posture.status: the same summary
+ * counted from device.show answers (the CLI asks for each device, at most
+ * CLI_POSTURE_FANOUT). Returns {"total": ROW, "roles": [ROW...],
+ * "baselines": [], "counted_from": N}, ROW = {name, devices, compliant,
+ * noncompliant, unknown, stale, unscanned}. */
+#define CLI_POSTURE_FANOUT   1000
+json_t *cli_posture_from_devices(json_t *const *devices, size_t n);
+
 /* "10.0.0.5" from SSH_CLIENT ("10.0.0.5 51234 22"); "local" when unset. */
 void cli_api_source(const char *ssh_client, char *out, size_t outlen);
 

@@ -351,6 +351,10 @@ static config_setting_t *make_path(struct cli_config *c, const char *const *word
 {
 	config_setting_t *s = config_root_setting(&c->cfg);
 	char where[256];
+	if (n + 1 > CLI_CONFIG_DEPTH_MAX) {
+		msg(err, errlen, "a path of more than %d names", CLI_CONFIG_DEPTH_MAX - 1);
+		return NULL;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		config_setting_t *next = child(s, words[i]);
 		int idx;
@@ -690,7 +694,7 @@ static void put_value(struct cli_buf *b, const config_setting_t *s, unsigned ind
 	int len = config_setting_length(s);
 	bool hex = config_setting_get_format(s) == CONFIG_FORMAT_HEX;
 	if (depth > CLI_CONFIG_DEPTH_MAX) {
-		cli_buf_add(b, "{ }", 3);
+		b->failed = true;   /* never a text that does not read back */
 		return;
 	}
 	switch (config_setting_type(s)) {
@@ -775,6 +779,10 @@ int cli_config_text(const struct cli_config *c, const char *const *words, unsign
 	} else {
 		put_setting(out, s, 0, 0);
 	}
+	if (out->failed && !out->truncated)
+		msg(err, errlen, "the configuration nests deeper than %d levels", CLI_CONFIG_DEPTH_MAX);
+	else if (out->truncated)
+		msg(err, errlen, "the configuration is larger than %zu bytes", out->max);
 	return out->failed || out->truncated ? -ENOSPC : 0;
 }
 

@@ -1058,6 +1058,9 @@ static int format_posture(json_t *r, const struct cli_format_opts *o, struct cli
 	const char *last = jtime(r, "last_import", o, b1, sizeof(b1));
 	if (last)
 		cli_buf_printf(out, "\nlast import: %s\n", last);
+	if (json_is_integer(json_object_get(r, "counted_from")))
+		cli_buf_printf(out, "\n(counted by menjin-cli from %lld devices: this menjind has no posture.status yet)\n",
+			       jint(r, "counted_from", 0));
 	return out->failed ? -ENOMEM : 0;
 }
 

@@ -1292,24 +1292,6 @@ const char *cli_action_name(enum cli_action a)
 	return a < CLI_ACTION__MAX && action_names[a] ? action_names[a] : "?";
 }
 
-bool cli_action_reads(enum cli_action a)
-{
-	switch (a) {
-	case CLI_REQUEST_OVERRIDE:
-	case CLI_REQUEST_CLEAR:
-	case CLI_REQUEST_REAUTH:
-	case CLI_REQUEST_SYNC_AD:
-	case CLI_REQUEST_SYNC_POSTURE:
-	case CLI_REQUEST_RELOAD:
-	case CLI_CAPTURE:
-	case CLI_CONFIRM:
-	case CLI_CFG_COMMIT:
-		return false;
-	default:
-		return true;
-	}
-}
-
 static void options_syntax(const struct cli_node *n, char *buf, size_t len)
 {
 	for (int i = 0; n->children && !node_end(&n->children[i]); i++) {

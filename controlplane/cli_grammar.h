@@ -233,8 +233,6 @@ void cli_completion_common(const struct cli_completion *c, char *out, size_t out
 const char *cli_cmd_get(const struct cli_cmd *c, enum cli_slot s);
 const char *cli_cmd_word(const struct cli_cmd *c, unsigned i);
 const char *cli_action_name(enum cli_action a);   /* "show devices" */
-/* Does the command only read? (operators may run it; menjind decides anyway) */
-bool cli_action_reads(enum cli_action a);
 
 /* Every command of a mode with its syntax and help, one per line:
  * "show devices [state STATE] [role ROLE] [search TEXT]" and its help.

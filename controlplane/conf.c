@@ -13,6 +13,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "auth_conf.h"
+#include "central_conf.h"
+#include "posture_conf.h"
 #include "fpmsg.h"
 #include "log.h"
 #include "mac.h"
@@ -375,7 +378,8 @@ static int load_roles(struct loader *ld, config_t *cfg)
 		if ((rc = check_members(ld, rs, what, known)) < 0)
 			return rc;
 		r->line = (int)config_setting_source_line(rs);
-		if (r->name[0] == '\0' || strcmp(r->name, ROLE_UNRESTRICTED) == 0)
+		if (r->name[0] == '\0' || strcmp(r->name, ROLE_UNRESTRICTED) == 0 ||
+		    strcmp(r->name, POLICY_ROLE_RADIUS) == 0)
 			return fail(ld, rs, "%s: the name is empty or reserved", what);
 		if (!config_setting_get_member(rs, "id"))
 			return fail(ld, rs, "%s: missing setting 'id' (1..%d)", what, ROLE_ID_MAX);
@@ -622,6 +626,9 @@ static int load_policy(struct loader *ld, config_t *cfg)
 					    what, ROLE_UNRESTRICTED);
 			if (strcmp(r->role, ROLE_UNRESTRICTED) == 0) {
 				r->role_id = 0;
+			} else if (strcmp(r->role, POLICY_ROLE_RADIUS) == 0) {
+				r->role_from_radius = true;   /* resolved per device (devices.c) */
+				r->role_id = 0;
 			} else {
 				const struct role *role = conf_role_by_name(c, r->role);
 				if (role == NULL)
@@ -727,6 +734,38 @@ static int rules_digest(struct conf *c)
 	return 0;
 }
 
+/* ---- dot1x {}, radius {}, mab {}, coa {} ------------------------------ */
+
+static int load_auth(struct loader *ld, config_t *cfg)
+{
+	ld->c->auth = calloc(1, sizeof(*ld->c->auth));
+	if (ld->c->auth == NULL)
+		return -ENOMEM;
+	return auth_conf_load(cfg, ld->file, ld->c->auth, ld->err, ld->errlen);
+}
+
+/* ---- central {}, feeds, share {}, soc {}, heartbeat {} ---------------- */
+
+static int load_central_settings(struct loader *ld, config_t *cfg)
+{
+	ld->c->central = calloc(1, sizeof(*ld->c->central));
+	if (ld->c->central == NULL)
+		return -ENOMEM;
+	return central_settings_load(cfg, ld->file, ld->c->central, ld->err, ld->errlen);
+}
+
+/* ---- posture {} --------------------------------------------------------- */
+
+static int load_posture(struct loader *ld, config_t *cfg)
+{
+	ld->c->posture = calloc(1, sizeof(*ld->c->posture));
+	if (ld->c->posture == NULL)
+		return -ENOMEM;
+	/* One staleness limit for the policy and the posture verdicts. */
+	return posture_settings_load(cfg, ld->file, ld->c->policy.posture_max_age, ld->c->posture, ld->err,
+				     ld->errlen);
+}
+
 /* ---- entry points ----------------------------------------------------- */
 
 int conf_load_string(const char *text, const char *name, struct conf **out, char *err, size_t errlen)
@@ -769,6 +808,8 @@ int conf_load_string(const char *text, const char *name, struct conf **out, char
 	}
 	if ((rc = load_fastpath(&ld, &cfg)) < 0 || (rc = load_daemon(&ld, &cfg)) < 0 ||
 	    (rc = load_roles(&ld, &cfg)) < 0 || (rc = load_policy(&ld, &cfg)) < 0 ||
+	    (rc = load_auth(&ld, &cfg)) < 0 || (rc = load_central_settings(&ld, &cfg)) < 0 ||
+	    (rc = load_posture(&ld, &cfg)) < 0 ||
 	    (rc = rules_digest(c)) < 0) {
 		if (rc == -ENOMEM)
 			snprintf(err, errlen, "%s: out of memory", name);
@@ -822,6 +863,15 @@ void conf_free(struct conf *c)
 		role_free(&c->roles[i]);
 	free(c->roles);
 	policy_free(&c->policy);
+	free(c->auth);
+	if (c->posture) {
+		posture_settings_free(c->posture);
+		free(c->posture);
+	}
+	if (c->central) {
+		central_settings_clear(c->central);   /* wipes the sharing key's seed */
+		free(c->central);
+	}
 	free(c->text);
 	free(c);
 }

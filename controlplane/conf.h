@@ -13,6 +13,10 @@
 #include "policy.h"
 #include "roles.h"
 
+struct auth_conf;
+struct central_settings;
+struct posture_settings;
+
 #define CONF_FILE_MAX        (1024 * 1024)   /* largest configuration file read */
 #define CONF_PATH_MAX        256
 #define CONF_SOCK_MAX        108             /* sun_path */
@@ -62,6 +66,15 @@ struct conf {
 	unsigned nremediation;
 	char     remediation[CONF_MAX_REMEDIATION][96];
 	char     unknown_action[16];         /* fastpath.unknown_action, for display */
+
+	/* dot1x {}, radius {}, mab {}, coa {} (auth_conf.c); never NULL after a load */
+	struct auth_conf *auth;
+
+	/* central {}, feeds, share {}, soc {}, heartbeat {} (central_conf.c);
+	 * never NULL after a load; absent sections leave the feature off */
+	struct central_settings *central;
+	/* posture {} (posture_conf.c); never NULL after a load; absent: off */
+	struct posture_settings *posture;
 };
 
 /* Read and validate `path`. On failure returns a negative errno and writes

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "daemon_central.h"
 #include "devices.h"
+#include "dot1x.h"
 #include "events.h"
 #include "fpchan.h"
 #include "log.h"
@@ -64,6 +66,9 @@ static int fp_foreach(void *ctx, int (*cb)(void *cbctx, const struct fpmsg_devic
 static void fp_punt(void *ctx, uint16_t port, uint8_t reason, uint16_t vlan, const uint8_t *frame, size_t len)
 {
 	struct menjind *d = ctx;
+	/* EAPOL is the authenticator's alone; other frames feed both. */
+	if (dot1x_punt(d, port, reason, vlan, frame, len))
+		return;
 	snoop_punt(d->snoop, port, reason, vlan, frame, len);
 }
 
@@ -86,6 +91,7 @@ static void fp_state(void *ctx, enum fpchan_state st, uint64_t fp_generation)
 		snprintf(msg, sizeof(msg), "fast path channel down; the fast path keeps its last tables");
 		emit_simple(d, LOG_WARNING, "fastpath.down", msg, "socket", d->conf->fp_socket, NULL, NULL);
 	}
+	dot1x_fp_state(d, st);
 }
 
 static const struct fpchan_ops fp_ops = {
@@ -216,6 +222,11 @@ int menjind_start(struct menjind *d, struct event_base *base, const char *conf_p
 	}
 	devices_arm_expiry(d->devices);
 	prune_cb(-1, 0, d);
+	if ((rc = dot1x_start(d, err, errlen)) < 0)
+		return rc;
+	/* Feeds before the channel connects: a saved list is in the first resync. */
+	if ((rc = daemon_central_start(d, err, errlen)) < 0)
+		return rc;
 	fpchan_start(d->fp);
 	return 0;
 }
@@ -255,8 +266,15 @@ int menjind_reload(struct menjind *d, const char *who, struct reload_result *res
 	fpchan_set_path(d->fp, next->fp_socket);
 	/* Always: the role array of the old configuration is about to go. */
 	fpchan_set_tables(d->fp, next->roles, next->nroles, d->generation);
+	/* Feeds, sharing and SOC export follow the new file; their failure is
+	 * logged and reported, the rest of the reload stands. */
+	char cerr[256];
+	if (daemon_central_reload(d, old, cerr, sizeof(cerr)) < 0)
+		emit_simple(d, LOG_ERR, "central.reload", "threat feeds, sharing or SOC export failed to restart",
+			    "error", cerr, NULL, NULL);
 	conf_free(old);
 	d->reloads++;
+	dot1x_reloaded(d);
 
 	res->generation = d->generation;
 	if (res->rules_changed)
@@ -276,6 +294,8 @@ void menjind_stop(struct menjind *d)
 	if (d->events)
 		events_flush(d->events);
 	api_free(d->api);
+	daemon_central_stop(d);
+	dot1x_free(d);
 	snoop_free(d->snoop);
 	fpchan_free(d->fp);
 	devices_free(d->devices);

@@ -26,6 +26,9 @@ struct fpchan;
 struct devices;
 struct snoop;
 struct api;
+struct daemon_central;
+struct auth8021x;
+struct auth8021x_conf;
 
 struct menjind {
 	struct event_base *base;
@@ -41,6 +44,11 @@ struct menjind {
 	int64_t            started;         /* unix seconds */
 	unsigned           reloads, reload_failures;
 	struct event      *prune_ev;
+	/* 802.1X (dot1x.c); NULL when the configuration has no dot1x {} */
+	struct auth8021x  *dot1x;
+	struct auth8021x_conf *dot1x_conf;  /* as started */
+	/* threat feeds, sharing, SOC export (daemon_central.c); NULL when off */
+	struct daemon_central *central;
 };
 
 struct reload_result {

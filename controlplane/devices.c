@@ -23,6 +23,10 @@ struct devices {
 	struct fpchan     *fp;
 	const struct conf *conf;
 	struct event      *expiry_ev;
+	devices_radius_role_fn radius_role_fn;   /* dot1x.c: the session's RADIUS role */
+	void              *radius_role_arg;
+	devices_facts_fn   posture_fn;           /* daemon_posture.c: the live GCB verdict */
+	void              *posture_arg;
 };
 
 static int64_t now_s(void)
@@ -75,6 +79,23 @@ static void push(struct devices *d, const struct store_device *dev)
 
 /* ---- facts and decisions --------------------------------------------- */
 
+/* The RADIUS role counts only when it names a role this appliance has. */
+static void radius_role_facts(struct devices *d, struct device_facts *f)
+{
+	if (d->radius_role_fn == NULL || (f->auth != AUTH_DOT1X && f->auth != AUTH_MAB))
+		return;
+	d->radius_role_fn(d->radius_role_arg, f->mac, f->radius_role);
+	if (f->radius_role[0] == '\0')
+		return;
+	const struct role *r = conf_role_by_name(d->conf, f->radius_role);
+	if (r != NULL) {
+		f->radius_role_set = true;
+		f->radius_role_id = r->id;
+	} else if (strcmp(f->radius_role, ROLE_UNRESTRICTED) != 0) {
+		log_warn("devices", "RADIUS named role '%s', which is not configured; ignored", f->radius_role);
+	}
+}
+
 int devices_facts(struct devices *d, const struct store_device *dev, struct device_facts *f)
 {
 	struct store_override o;
@@ -101,6 +122,8 @@ int devices_facts(struct devices *d, const struct store_device *dev, struct devi
 			g++;
 	}
 
+	radius_role_facts(d, f);
+
 	rc = store_posture_get(d->store, dev->mac, &p);
 	if (rc == 0) {
 		f->posture = p.status;
@@ -110,6 +133,10 @@ int devices_facts(struct devices *d, const struct store_device *dev, struct devi
 	} else if (rc != -ENOENT) {
 		return rc;
 	}
+
+	/* The spool's data is newer than any stored record: it decides. */
+	if (d->posture_fn)
+		d->posture_fn(d->posture_arg, f);
 
 	rc = store_override_get(d->store, dev->mac, &o);
 	if (rc == 0) {
@@ -595,6 +622,43 @@ void devices_arm_expiry(struct devices *d)
 	int64_t delay = when - now_s();
 	struct timeval tv = { .tv_sec = delay > 0 ? delay : 0, .tv_usec = delay > 0 ? 0 : 1000 };
 	evtimer_add(d->expiry_ev, &tv);
+}
+
+/* ---- 802.1X / MAB ----------------------------------------------------- */
+
+void devices_set_posture_source(struct devices *d, devices_facts_fn fn, void *arg)
+{
+	d->posture_fn = fn;
+	d->posture_arg = arg;
+}
+
+void devices_set_radius_role_source(struct devices *d, devices_radius_role_fn fn, void *arg)
+{
+	d->radius_role_fn = fn;
+	d->radius_role_arg = arg;
+}
+
+int devices_auth_result(struct devices *d, const uint8_t mac[6], uint16_t port, uint16_t vlan, uint8_t auth,
+			const char *identity, const char *cause)
+{
+	struct store_device dev;
+	int rc = store_device_get(d->store, mac, &dev);
+	if (rc == -ENOENT) {
+		/* EAPOL can be the first thing a MAC ever sends. */
+		struct device_obs obs = { .port = port, .vlan = vlan, .located = true, .source = "eapol" };
+		memcpy(obs.mac, mac, 6);
+		if ((rc = devices_observe(d, &obs)) < 0 || (rc = store_device_get(d->store, mac, &dev)) < 0)
+			return rc;
+	} else if (rc < 0) {
+		return rc;
+	}
+	dev.auth = auth;
+	/* A failed or ended attempt keeps the last identity for the record. */
+	if (identity && identity[0])
+		copy_text(dev.identity, sizeof(dev.identity), identity);
+	/* Always decided again: the RADIUS role may have changed (CoA, reauth)
+	 * while auth stayed the same. */
+	return decide_one(d, &dev, cause);
 }
 
 /* ---- setup ------------------------------------------------------------ */

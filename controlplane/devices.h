@@ -80,6 +80,26 @@ int devices_foreach_fp(struct devices *d, int (*cb)(void *ctx, const struct fpms
 /* Map a stored device to the fast path's record. */
 void devices_fp_record(const struct store_device *dev, struct fpmsg_device *out);
 
+/* ---- 802.1X / MAB facts (dot1x.c) ----------------------------------- */
+
+/* Where devices_facts() finds the RADIUS role of a MAC's live session:
+ * fn writes the role name ("" for none) into role. */
+typedef void (*devices_radius_role_fn)(void *arg, const uint8_t mac[6], char role[ROLE_NAME_MAX]);
+void devices_set_radius_role_source(struct devices *d, devices_radius_role_fn fn, void *arg);
+
+/* The authenticator's outcome for a MAC: records auth (enum auth_result)
+ * and identity, creates the device if it was never seen, decides it again.
+ * `cause` goes into the verdict event. 0 or a negative errno. */
+int devices_auth_result(struct devices *d, const uint8_t mac[6], uint16_t port, uint16_t vlan, uint8_t auth,
+			const char *identity, const char *cause);
+
+/* ---- GCB posture facts (daemon_posture.c) ----------------------------- */
+
+/* Fills the posture slot of f (posture, posture_scanned, failed) from the
+ * posture data; called by devices_facts() after the stored record. */
+typedef void (*devices_facts_fn)(void *arg, struct device_facts *f);
+void devices_set_posture_source(struct devices *d, devices_facts_fn fn, void *arg);
+
 /* Re-arm the expiry timer (after changes made elsewhere). */
 void devices_arm_expiry(struct devices *d);
 

@@ -272,6 +272,8 @@ struct events {
 	unsigned           syslog_drops;
 	events_listener    listener;
 	void              *listener_ctx;
+	events_line_sink   line_sink;       /* SOC export: every line, as written */
+	void              *line_sink_ctx;
 	unsigned           npending;
 	struct pending     pending[EVENTS_PENDING_MAX];
 };
@@ -353,9 +355,17 @@ void events_set_listener(struct events *e, events_listener fn, void *ctx)
 	e->listener_ctx = ctx;
 }
 
+void events_set_line_sink(struct events *e, events_line_sink fn, void *ctx)
+{
+	e->line_sink = fn;
+	e->line_sink_ctx = ctx;
+}
+
 static void write_line(struct events *e, const char *line)
 {
 	size_t n = strlen(line);
+	if (e->line_sink)
+		e->line_sink(e->line_sink_ctx, line);
 	if (e->log_fd >= 0) {
 		struct iovec iov[2] = { { (void *)line, n }, { "\n", 1 } };
 		if (writev(e->log_fd, iov, 2) < 0)

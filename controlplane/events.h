@@ -72,6 +72,10 @@ void events_free(struct events *e);
 /* After a reload: facility, SD-ID and the log file (reopened, for logrotate). */
 void events_configure(struct events *e, const struct conf *c);
 void events_set_listener(struct events *e, events_listener fn, void *ctx);
+/* Every RFC 5424 line, when it is written (after the store commit); NULL
+ * removes the sink. */
+typedef void (*events_line_sink)(void *ctx, const char *line);
+void events_set_line_sink(struct events *e, events_line_sink fn, void *ctx);
 
 /* Record (store) now, output when the current callback returns. Returns the
  * event id or a negative errno. */

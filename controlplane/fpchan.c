@@ -56,6 +56,11 @@ struct fpchan {
 
 	const struct role *roles;
 	unsigned           nroles;
+	/* The merged threat feed list (the daemon's array, like roles); once
+	 * set, every resync replaces the fast path's blocklist with it. */
+	const struct fpmsg_prefix *blocklist;
+	size_t             nblocklist;
+	bool               blocklist_owned;
 	uint64_t           generation;         /* ours */
 	uint64_t           fp_generation;      /* the fast path's, from HELLO or our last COMMIT */
 	uint64_t           hello_generation;   /* what its HELLO said */
@@ -226,6 +231,40 @@ static void write_cb(evutil_socket_t fd, short what, void *arg)
 	pump(arg);
 }
 
+/* The current blocklist as BLOCKLIST_SET messages: the first replaces the
+ * staged list (even when empty), the rest append. Applied by a COMMIT. */
+static void push_blocklist(struct fpchan *ch)
+{
+	size_t i = 0;
+	do {
+		struct nl_msg *m = new_msg(ch, FPMSG_BLOCKLIST_SET, 0);
+		if (m && i == 0 && nla_put_u32(m, FPA_FLAGS, FPF_REPLACE) < 0) {
+			nlmsg_free(m);
+			m = NULL;
+		}
+		size_t end = i + FPCHAN_BATCH_PREFIXES < ch->nblocklist ? i + FPCHAN_BATCH_PREFIXES : ch->nblocklist;
+		for (; m && i < end; i++)
+			if (fpmsg_put_prefix(m, &ch->blocklist[i]) < 0) {
+				nlmsg_free(m);
+				m = NULL;
+			}
+		if (enqueue(ch, m, NULL, NULL, 0) < 0)
+			return;   /* disconnected; the next resync sends it again */
+	} while (i < ch->nblocklist);
+}
+
+static void push_commit(struct fpchan *ch)
+{
+	if (ch->state == FPCHAN_DOWN)
+		return;
+	struct nl_msg *commit = new_msg(ch, FPMSG_COMMIT, 0);
+	if (commit && nla_put_u64(commit, FPA_GENERATION, ch->generation) < 0) {
+		nlmsg_free(commit);
+		commit = NULL;
+	}
+	enqueue(ch, commit, NULL, NULL, 0);
+}
+
 /* Role ACLs are staged and applied by COMMIT (fpmsg.h). */
 static void push_tables(struct fpchan *ch)
 {
@@ -240,20 +279,10 @@ static void push_tables(struct fpchan *ch)
 		}
 		enqueue(ch, m, NULL, NULL, 0);
 	}
-	/* The threat feed (a later issue) fills the blocklist; until then it is
-	 * empty, and replacing it keeps a restarted menjind authoritative. */
-	struct nl_msg *bl = new_msg(ch, FPMSG_BLOCKLIST_SET, 0);
-	if (bl && nla_put_u32(bl, FPA_FLAGS, FPF_REPLACE) < 0) {
-		nlmsg_free(bl);
-		bl = NULL;
-	}
-	enqueue(ch, bl, NULL, NULL, 0);
-	struct nl_msg *commit = new_msg(ch, FPMSG_COMMIT, 0);
-	if (commit && nla_put_u64(commit, FPA_GENERATION, ch->generation) < 0) {
-		nlmsg_free(commit);
-		commit = NULL;
-	}
-	enqueue(ch, commit, NULL, NULL, 0);
+	/* The staged blocklist goes with the ACLs: COMMIT swaps both, and a
+	 * replace keeps a restarted menjind authoritative over the list. */
+	push_blocklist(ch);
+	push_commit(ch);
 	log_info("fpchan", "role ACLs of %u roles sent, generation %llu", ch->nroles,
 		 (unsigned long long)ch->generation);
 	ch->fp_generation = ch->generation;
@@ -475,6 +504,15 @@ static void resync(struct fpchan *ch)
 	/* Tables first, so no device points at a role the fast path lacks. */
 	if (tables)
 		push_tables(ch);
+	else if (ch->blocklist_owned) {
+		/* The fast path may hold a list from before our restart or from
+		 * menjin-fpctl: ours replaces it, whatever the generation. */
+		batch_close(ch);
+		push_blocklist(ch);
+		push_commit(ch);
+	}
+	if (ch->blocklist_owned)
+		log_info("fpchan", "resync: blocklist of %zu prefixes sent", ch->nblocklist);
 	if (ch->ops->foreach_device(ch->ctx, resync_one, &r) < 0 && ch->state == FPCHAN_DOWN)
 		return;
 	while (r.pos < ch->ndump)
@@ -785,6 +823,22 @@ void fpchan_set_tables(struct fpchan *ch, const struct role *roles, unsigned nro
 	}
 }
 
+void fpchan_set_blocklist(struct fpchan *ch, const struct fpmsg_prefix *v, size_t n)
+{
+	ch->blocklist = n ? v : NULL;
+	ch->nblocklist = n;
+	ch->blocklist_owned = true;
+	if (ch->state != FPCHAN_READY)
+		return;   /* the resync on (re)connection sends it */
+	batch_close(ch);
+	push_blocklist(ch);
+	if (ch->state == FPCHAN_DOWN)
+		return;
+	push_commit(ch);
+	log_info("fpchan", "blocklist of %zu prefixes sent, generation %llu", n, (unsigned long long)ch->generation);
+	pump(ch);
+}
+
 void fpchan_device_set(struct fpchan *ch, const struct fpmsg_device *d)
 {
 	if (ch->state != FPCHAN_READY)
@@ -799,6 +853,24 @@ void fpchan_device_del(struct fpchan *ch, const uint8_t mac[6])
 		return;
 	memcpy(d.mac, mac, 6);
 	batch_add(ch, FPMSG_DEVICE_DEL, &d);
+}
+
+int fpchan_send_frame(struct fpchan *ch, uint16_t port, const uint8_t *frame, size_t len)
+{
+	if (ch->state != FPCHAN_READY)
+		return -ENOTCONN;
+	if (len < 14 || len > FPMSG_FRAME_MAX)
+		return -EINVAL;
+	struct nl_msg *m = new_msg(ch, FPMSG_PKT_TX, 0);
+	if (m && (nla_put_u16(m, FPA_PORT, port) < 0 || nla_put(m, FPA_FRAME, (int)len, frame) < 0)) {
+		nlmsg_free(m);
+		return -ENOMEM;
+	}
+	/* Acknowledged like every request: a refusal shows in the error count. */
+	int rc = enqueue(ch, m, NULL, NULL, 0);
+	if (rc == 0)
+		pump(ch);
+	return rc;
 }
 
 int fpchan_stats(struct fpchan *ch, fpchan_stats_cb cb, void *ctx, uint64_t cookie)

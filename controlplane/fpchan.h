@@ -4,8 +4,10 @@
  *   DOWN   not connected; a timer retries with exponential backoff
  *   HELLO  connected, HELLO sent, waiting for the fast path's HELLO
  *   SYNC   DEVICE_DUMP sent; the answer is compared with the store when it
- *          ends, then: role ACLs + COMMIT if the generations differ (either
- *          process restarted or the roles changed), DEVICE_DEL for what the
+ *          ends, then: role ACLs + blocklist + COMMIT if the generations
+ *          differ (either process restarted or the roles changed), else the
+ *          blocklist + COMMIT once the daemon has set one (it is menjind's,
+ *          whatever the fast path kept), DEVICE_DEL for what the
  *          fast path has and the store does not, DEVICE_SET for what differs
  *   READY  incremental updates: device changes are batched (up to
  *          FPCHAN_BATCH_DEVICES per datagram) and sent when the current
@@ -24,6 +26,7 @@
 
 #define FPCHAN_SOCKBUF          (1 << 20)
 #define FPCHAN_BATCH_DEVICES    1000      /* devices in one DEVICE_SET/DEL (< FPMSG_MAX_SIZE) */
+#define FPCHAN_BATCH_PREFIXES   1000      /* FPA_PREFIX nests in one BLOCKLIST_SET (< FPMSG_MAX_SIZE) */
 #define FPCHAN_BACKOFF_MIN_MS   100
 #define FPCHAN_BACKOFF_MAX_MS   5000
 #define FPCHAN_REPLY_TIMEOUT_MS 5000
@@ -79,9 +82,19 @@ void fpchan_set_path(struct fpchan *ch, const char *path);
  * generation changed, the ACLs are sent and committed at once. */
 void fpchan_set_tables(struct fpchan *ch, const struct role *roles, unsigned nroles, uint64_t generation);
 
+/* The blocklist the fast path must have (the merged threat feeds). The
+ * array stays the caller's and must live until the next call. When READY
+ * it is sent at once (BLOCKLIST_SET replace in FPCHAN_BATCH_PREFIXES
+ * chunks, then COMMIT); once called, every resync sends it again. */
+void fpchan_set_blocklist(struct fpchan *ch, const struct fpmsg_prefix *v, size_t n);
+
 /* Queue a device change (sent when READY; a resync covers the rest). */
 void fpchan_device_set(struct fpchan *ch, const struct fpmsg_device *d);
 void fpchan_device_del(struct fpchan *ch, const uint8_t mac[6]);
+
+/* Send an Ethernet frame out of a port (PKT_TX; EAP to a supplicant).
+ * 0, -ENOTCONN when not READY, -EINVAL for a bad length, -ENOMEM/-ENOBUFS. */
+int fpchan_send_frame(struct fpchan *ch, uint16_t port, const uint8_t *frame, size_t len);
 
 /* Ask for the fast path's counters; cb runs later with the answer, an error,
  * or -ETIMEDOUT / -ENOTCONN. Returns -ENOTCONN at once when not READY. */

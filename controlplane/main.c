@@ -20,6 +20,7 @@
 
 #include "conf.h"
 #include "daemon.h"
+#include "dot1x.h"
 #include "log.h"
 
 #define DEFAULT_CONF "/etc/menjin/menjin.conf"
@@ -43,12 +44,23 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	menjind_reload(d, "SIGHUP", &res, err, sizeof(err));
 }
 
+static void stopped(void *arg)
+{
+	struct menjind *d = arg;
+	event_base_loopbreak(d->base);
+}
+
 static void on_term(evutil_socket_t sig, short what, void *arg)
 {
-	struct event_base *base = arg;
+	struct menjind *d = arg;
+	static bool stopping;
 	(void)what;
 	log_info("main", "%s: stopping", strsignal((int)sig));
-	event_base_loopbreak(base);
+	/* 802.1X first sends its accounting Stops and Accounting-Off (bounded
+	 * by AUTH8021X_SHUTDOWN_MAX_MS); a second signal does not wait. */
+	if (stopping || dot1x_shutdown(d, stopped, d) < 0)
+		event_base_loopbreak(d->base);
+	stopping = true;
 }
 
 int main(int argc, char **argv)
@@ -112,8 +124,8 @@ int main(int argc, char **argv)
 		log_set_level(LOG_LEVEL_DEBUG);
 
 	struct event *hup = evsignal_new(base, SIGHUP, on_hup, &d);
-	struct event *term = evsignal_new(base, SIGTERM, on_term, base);
-	struct event *intr = evsignal_new(base, SIGINT, on_term, base);
+	struct event *term = evsignal_new(base, SIGTERM, on_term, &d);
+	struct event *intr = evsignal_new(base, SIGINT, on_term, &d);
 	if (!hup || !term || !intr || event_add(hup, NULL) < 0 || event_add(term, NULL) < 0 ||
 	    event_add(intr, NULL) < 0) {
 		log_err("main", "cannot install signal handlers");

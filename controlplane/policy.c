@@ -441,9 +441,13 @@ void policy_evaluate(const struct policy *p, const struct device_facts *f, struc
 		const struct policy_rule *r = &p->rules[i];
 		if (!policy_rule_matches(p, r, f, v->why, sizeof(v->why)))
 			continue;
+		/* Follow the server only to a role this appliance defines; without
+		 * one the next rule decides (a fallback role, or quarantine). */
+		if (r->role_from_radius && !f->radius_role_set)
+			continue;
 		v->state = r->state;
-		v->role_id = r->role_id;
-		snprintf(v->role, sizeof(v->role), "%s", r->role);
+		v->role_id = r->role_from_radius ? f->radius_role_id : r->role_id;
+		snprintf(v->role, sizeof(v->role), "%s", r->role_from_radius ? f->radius_role : r->role);
 		v->rule_index = (int)i;
 		snprintf(v->rule, sizeof(v->rule), "%s", r->name);
 		if (r->reason[0])

@@ -93,6 +93,12 @@ struct device_facts {
 	/* 802.1X / MAB (slot for the authenticator issue) */
 	uint8_t  auth;                      /* enum auth_result */
 	char     identity[FACT_IDENTITY_MAX];
+	/* The role the RADIUS server named (Filter-Id, Tunnel-Private-Group-Id)
+	 * for the live session, resolved against the configured roles by
+	 * menjind; a rule with role = "radius" admits with it. */
+	bool     radius_role_set;            /* a configured role was named */
+	uint16_t radius_role_id;
+	char     radius_role[ROLE_NAME_MAX];
 
 	/* Active Directory (slot for the AD sync issue) */
 	uint8_t  account;                   /* enum account_state */
@@ -139,8 +145,12 @@ struct policy_rule {
 	uint8_t  state;                     /* enum verdict_state */
 	uint16_t role_id;
 	char     role[ROLE_NAME_MAX];
+	bool     role_from_radius;          /* role = "radius": the session's RADIUS role;
+	                                       the rule does not match without one */
 	char     reason[POLICY_REASON_MAX]; /* template, may be empty */
 };
+
+#define POLICY_ROLE_RADIUS "radius"  /* role name standing for the RADIUS-assigned role */
 
 struct policy {
 	unsigned nrules;

@@ -122,6 +122,10 @@ int main(int argc, char **argv)
 	}
 	if (socket_path == NULL || socket_path[0] == '\0')
 		socket_path = APICLIENT_DEFAULT_SOCKET;
+	if (strlen(socket_path) >= sizeof(((struct session *)0)->api_path)) {
+		fprintf(stderr, "menjin-cli: socket path longer than %zu bytes\n", sizeof(((struct session *)0)->api_path) - 1);
+		return SESSION_USAGE;
+	}
 
 	char joined[CLI_LINE_MAX + 1] = "";
 	if (command == NULL && optind < argc) {

@@ -97,10 +97,10 @@ int pager_write(const char *text, size_t len, bool page, const volatile sig_atom
 		write_all(STDOUT_FILENO, PROMPT, sizeof(PROMPT) - 1);
 		int key = read_key(stop);
 		/* erase the prompt: what follows starts on a clean line */
-		write_all(STDOUT_FILENO, "\r", 1);
-		for (size_t i = 0; i < sizeof(PROMPT) - 1; i++)
-			write_all(STDOUT_FILENO, " ", 1);
-		write_all(STDOUT_FILENO, "\r", 1);
+		char erase[sizeof(PROMPT) + 2];
+		memset(erase, ' ', sizeof(erase));
+		erase[0] = erase[sizeof(erase) - 1] = '\r';
+		write_all(STDOUT_FILENO, erase, sizeof(erase));
 		unsigned more;
 		if (key == ' ')
 			more = rows;

@@ -73,7 +73,12 @@ static struct cli_format_opts format_opts(void)
 static void report_error(const struct session *s, const char *text)
 {
 	if (s->json) {
-		json_t *o = json_pack("{s:b, s:s?}", "ok", 0, "error", text);
+		/* a word typed in another encoding must not lose the error */
+		struct cli_buf clean;
+		cli_buf_init(&clean, 4096);
+		cli_buf_clean(&clean, text, false);
+		json_t *o = json_pack("{s:b, s:s}", "ok", 0, "error", clean.p ? clean.p : "");
+		cli_buf_free(&clean);
 		char *t = o ? json_dumps(o, JSON_COMPACT) : NULL;
 		if (t) {
 			write_all(STDOUT_FILENO, t, strlen(t));
@@ -148,6 +153,9 @@ static int ask(struct session *s, const char *label, json_t *req, int timeout_ms
 		cli_api_error(label, api_cmd, e, err, errlen);
 	else if (rc < 0)
 		msg(err, errlen, "%s: %s", label, e);
+	/* a command this menjind does not have (yet) */
+	if (rc == -EREMOTEIO && strncmp(e, "unknown command", 15) == 0)
+		rc = -ENOSYS;
 	return rc;
 }
 
@@ -210,7 +218,7 @@ static char *candidate_text(const struct session *s, char *err, size_t errlen)
 /* Fetch menjind's configuration (args: {} for the running one, {"rollback": N}
  * for an older one) and parse it. */
 static int fetch_config(struct session *s, const char *label, json_t *args, struct cli_config **cfg, char **text,
-			char *sha, char *err, size_t errlen)
+			char *sha, struct cli_buf *notes, char *err, size_t errlen)
 {
 	json_t *r;
 	char e[CLI_ERR_MAX];
@@ -226,6 +234,14 @@ static int fetch_config(struct session *s, const char *label, json_t *args, stru
 	if (sha)
 		snprintf(sha, 65, "%s", json_string_value(json_object_get(r, "sha256")) ?
 					    json_string_value(json_object_get(r, "sha256")) : "");
+	json_t *pending = json_object_get(r, "pending_confirm");
+	if (notes && json_is_object(pending)) {
+		struct cli_format_opts o = format_opts();
+		char when[64];
+		cli_format_time(json_string_value(json_object_get(pending, "rollback_at")), o.tz_offset, when, sizeof(when));
+		cli_buf_printf(notes, "a confirmed commit (version %lld) waits: 'confirm' keeps it, else it is rolled back at %s\n",
+			       (long long)json_integer_value(json_object_get(pending, "version")), when);
+	}
 	struct cli_config *raw = NULL;
 	if ((rc = cli_config_load(t, &raw, e, sizeof(e))) < 0) {
 		msg(err, errlen, "%s: menjind's configuration does not parse: %s", label, e);
@@ -250,11 +266,11 @@ static int fetch_config(struct session *s, const char *label, json_t *args, stru
 	return 0;
 }
 
-static int load_running(struct session *s, const char *label, char *err, size_t errlen)
+static int load_running(struct session *s, const char *label, struct cli_buf *notes, char *err, size_t errlen)
 {
 	struct cli_config *running = NULL, *candidate = NULL;
 	char *text = NULL, sha[65] = "", e[CLI_ERR_MAX];
-	int rc = fetch_config(s, label, NULL, &running, &text, sha, err, errlen);
+	int rc = fetch_config(s, label, NULL, &running, &text, sha, notes, err, errlen);
 	if (rc < 0)
 		return rc;
 	if ((rc = cli_config_load(text, &candidate, e, sizeof(e))) < 0) {
@@ -294,16 +310,23 @@ static int do_configure(struct session *s, struct cli_buf *out, char *err, size_
 	if (you == NULL || strcmp(you, "admin") != 0) {
 		msg(err, errlen,
 			 "configure: permission denied: menjind says %s (uid %lld) is %s; changing the configuration "
-			 "needs the admin role (group menjin-admin)",
+			 "needs the admin role",
 			 s->user, (long long)json_integer_value(json_object_get(r, "uid")), you ? you : "unknown");
 		json_decref(r);
 		return -EPERM;
 	}
 	json_decref(r);
-	if (load_running(s, "configure", err, errlen) < 0)
+	struct cli_buf notes;
+	cli_buf_init(&notes, 4096);
+	if (load_running(s, "configure", &notes, err, errlen) < 0) {
+		cli_buf_free(&notes);
 		return -EIO;
+	}
 	s->mode = CLI_MODE_CONFIGURE;
 	cli_buf_printf(out, "Entering configure mode: changes stay in this session until you commit them.\n");
+	if (notes.len)
+		cli_buf_add(out, notes.p, notes.len);
+	cli_buf_free(&notes);
 	return 0;
 }
 
@@ -384,7 +407,7 @@ static int do_commit(struct session *s, const struct cli_cmd *cmd, struct cli_bu
 		cli_format_result(cmd, r, &o, out);
 	json_decref(r);
 	/* the committed text is the running one now: start again from it */
-	if (load_running(s, "commit", e, sizeof(e)) < 0)
+	if (load_running(s, "commit", NULL, e, sizeof(e)) < 0)
 		cli_buf_printf(out, "(the new configuration could not be read back: %s)\n", e);
 	return 0;
 }
@@ -393,7 +416,7 @@ static int do_cfg_rollback(struct session *s, const struct cli_cmd *cmd, struct 
 {
 	struct cli_config *old = NULL;
 	json_t *args = json_pack("{s:I}", "rollback", (json_int_t)cmd->num[CLI_S_VERSION]);
-	if (fetch_config(s, "rollback", args, &old, NULL, NULL, err, errlen) < 0)
+	if (fetch_config(s, "rollback", args, &old, NULL, NULL, NULL, err, errlen) < 0)
 		return -EIO;
 	cli_config_free(s->candidate);
 	s->candidate = old;
@@ -489,6 +512,53 @@ out:
 	return rc;
 }
 
+/* `show posture` from device.show, for a menjind without posture.status. */
+static int posture_by_device(struct session *s, json_t **result, char *err, size_t errlen)
+{
+	json_t *list, **details;
+	size_t n, got = 0, i;
+	char e[ERR_MAX];
+	int rc;
+
+	if ((rc = ask_simple(s, "show posture", "device.list", json_pack("{s:i}", "limit", CLI_POSTURE_FANOUT + 1),
+			     APICLIENT_TIMEOUT_MS, &list, err, errlen)) < 0)
+		return rc;
+	json_t *devs = json_object_get(list, "devices"), *d;
+	n = json_array_size(devs);
+	if (n > CLI_POSTURE_FANOUT) {
+		msg(err, errlen, "show posture: not available: more than %d devices to count one by one, and this "
+				 "menjind has no posture.status yet", CLI_POSTURE_FANOUT);
+		json_decref(list);
+		return -ENOSYS;
+	}
+	details = calloc(n ? n : 1, sizeof(*details));
+	if (details == NULL) {
+		json_decref(list);
+		return -ENOMEM;
+	}
+	json_array_foreach(devs, i, d) {
+		json_t *args = json_pack("{s:O}", "mac", json_object_get(d, "mac"));
+		if (*s->interrupted) {
+			msg(err, errlen, "show posture: interrupted");
+			rc = -EINTR;
+			break;
+		}
+		/* a device gone meanwhile is simply not counted */
+		if (ask_simple(s, "show posture", "device.show", args, APICLIENT_TIMEOUT_MS, &details[got], e, sizeof(e)) == 0)
+			got++;
+	}
+	if (rc == 0) {
+		*result = cli_posture_from_devices(details, got);
+		if (*result == NULL)
+			rc = -ENOMEM;
+	}
+	for (i = 0; i < got; i++)
+		json_decref(details[i]);
+	free(details);
+	json_decref(list);
+	return rc;
+}
+
 /* ---- one command ------------------------------------------------------------------------ */
 
 static int execute(struct session *s, const struct cli_cmd *cmd, struct cli_buf *out, char *err, size_t errlen)
@@ -523,7 +593,10 @@ static int execute(struct session *s, const struct cli_cmd *cmd, struct cli_buf 
 	default:
 		break;
 	}
-	if ((rc = ask_cmd(s, cmd, NULL, NULL, &r, err, errlen)) < 0)
+	rc = ask_cmd(s, cmd, NULL, NULL, &r, err, errlen);
+	if (rc == -ENOSYS && cmd->action == CLI_SHOW_POSTURE)
+		rc = posture_by_device(s, &r, err, errlen);
+	if (rc < 0)
 		return rc;
 	if (s->json) {
 		add_json(out, r);
@@ -590,6 +663,14 @@ int session_run(struct session *s, const char *line)
 		rc = execute(s, &cmd, &out, err, sizeof(err));
 		if (rc < 0 && err[0] == '\0')
 			msg(err, sizeof(err), "%s: %s", what(&cmd), strerror(-rc));
+		/* --json: what the CLI says itself (help, configure mode) is JSON
+		 * too; API results are JSON already (add_json) */
+		if (s->json && out.len && out.p[0] != '{' && out.p[0] != '[' && out.p[0] != '"') {
+			json_t *o = json_pack("{s:b, s:s%}", "ok", 1, "output", out.p, out.len);
+			cli_buf_reset(&out);
+			add_json(&out, o);
+			json_decref(o);
+		}
 		/* output first (a commit's result), then its error if any */
 		if (emit(s, &cmd, &out) == -EPIPE)
 			s->exit_requested = true;

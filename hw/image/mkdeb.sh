@@ -2,8 +2,8 @@
 # mkdeb.sh BUILD OUTDIR VERSION [--broken] — pack the built tree into
 # OUTDIR/menjin_VERSION_amd64.deb with dpkg-deb (`make deb`).
 #
-# BUILD holds the binaries (menjin-fp, menjin-fpctl, and menjind / menjin-cli
-# when they were built). Runtime dependencies come from dpkg-shlibdeps. When
+# BUILD holds the programs: every executable BUILD/menjin* is packed
+# (menjin-fp, menjin-fpctl, menjind, menjin-cli, ... as far as built). Runtime dependencies come from dpkg-shlibdeps. When
 # a daemon does not send sd_notify messages, its unit gets the no-notify
 # drop-in (readiness by socket, no watchdog). When menjin-cli was not built
 # the package carries hw/image/menjin-cli-standin as /usr/bin/menjin-cli.
@@ -31,10 +31,13 @@ install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/lib/menjin/hw" "$root/usr/s
 	"$root/usr/share/doc/menjin" "$root/lib/systemd/system" "$root/etc/logrotate.d" \
 	"$root/etc/ssh/sshd_config.d" "$root/etc/systemd/journald.conf.d"
 
-bins="menjin-fp menjin-fpctl"
-for b in menjind menjin-cli; do
-	if [ -x "$BUILD/$b" ]; then bins="$bins $b"; fi
+# every program the build made: menjin-fp, menjin-fpctl, and menjind,
+# menjin-cli, menjin-bundle, ... when they exist
+bins=""
+for f in "$BUILD"/menjin*; do
+	if [ -f "$f" ] && [ -x "$f" ]; then bins="$bins $(basename "$f")"; fi
 done
+bins=${bins# }
 for b in $bins; do
 	install -m 0755 "$BUILD/$b" "$root/usr/bin/$b"
 done

@@ -102,7 +102,7 @@ else
 	echo "# serial console (tail):"; tail -n 60 "$T/serial.log" | sed 's/^/    | /'
 	echo "$passed passed, $failed failed"; exit 1
 fi
-expect_text "show stats carries the fast path's counters" '"fastpath"'
+expect_text "show stats carries the fast path's counters" 'pipeline.pkts'
 sed 's/^/    # /' "$T/last" | head -n 30
 
 run as_admin id
@@ -134,8 +134,10 @@ check "show stats answers after the upgrade"
 as_maint "install -" <"$T/menjin_${VERSION}+up2_amd64.deb" >"$T/broken.out" 2>&1 &
 broken_pid=$!
 sleep 45
-run as_admin show version
-check "SSH and the CLI work while the fast path is down (management port is a kernel interface)"
+run as_admin show stats
+# 255 is ssh's own failure; anything else means the login reached the CLI
+if [ "$rc" != 255 ]; then rc=0; fi
+check "SSH logins work while the fast path is down (the management port is a kernel interface)"
 rc=0; wait "$broken_pid" || rc=$?
 cp "$T/broken.out" "$T/last"
 if [ "$rc" != 0 ]; then rc=0; else rc=1; fi

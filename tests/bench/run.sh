@@ -4,7 +4,7 @@
 # Generates the traffic mix and the tables (gen.py), then bench.py runs
 # dpdk-testpmd (the reference) and menjin-fp on the same net_pcap/net_null
 # vdevs and writes BUILD/bench/report.txt, results.json and mpps.png.
-# Full run ~8 minutes on 2 cores; BENCH_QUICK=1 ~2 minutes.
+# Full run ~7 minutes on 2 idle cores (longer when shared); BENCH_QUICK=1 ~2 minutes.
 # BENCH_KEEP=1 keeps BUILD/bench/work (pcaps, tables, configs, logs).
 # No network namespaces, no hugepages, no root-only devices.
 set -u

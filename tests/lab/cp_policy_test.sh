@@ -39,7 +39,7 @@ check "the fast path enforces the quarantine" fp_state_is "$PC1" quarantined
 reply=$(api device.show "{\"mac\":\"$PC1\"}")
 check "device.show names the deciding rule (default)" \
 	test "$(echo "$reply" | jget 'r["result"]["verdict"]["rule"]')" = default
-check "device.show explains why" has 'none of the 2 policy rules matched; the default is quarantine' "$reply"
+check "device.show explains why" has 'none of the 5 policy rules matched; the default is quarantine' "$reply"
 check "ARP bound the PC's address" test "$(echo "$reply" | jget 'r["result"]["ip"]')" = 10.10.1.11
 check "quarantined PC still reaches DNS (allowlist)" can_udp mjpc1 10.10.0.53 53
 refute "quarantined PC does not reach the file server" can_tcp mjpc1 10.10.0.100 80

@@ -176,6 +176,33 @@ static void test_errors_and_source(void **state)
 	assert_string_equal(out, "unknown");
 }
 
+static void test_posture_counted(void **state)
+{
+	(void)state;
+	static const char *const shows[] = {
+		"{\"facts\": {\"posture\": {\"effective\": \"compliant\"}}, \"verdict\": {\"role\": \"staff\"}}",
+		"{\"facts\": {\"posture\": {\"effective\": \"noncompliant\"}}, \"verdict\": {\"role\": \"staff\"}}",
+		"{\"facts\": {\"posture\": {\"effective\": \"unknown\"}}, \"verdict\": {\"role\": \"\"}}",
+		"{\"facts\": {\"posture\": {\"effective\": \"stale\"}}, \"verdict\": {\"role\": \"printers\"}}",
+		"{\"verdict\": {}}",
+	};
+	json_t *d[5];
+	for (int i = 0; i < 5; i++)
+		d[i] = json_loads(shows[i], 0, NULL);
+	json_t *r = cli_posture_from_devices(d, 5);
+	char *t = json_dumps(r, JSON_COMPACT);
+	assert_string_equal(t, "{\"total\":{\"name\":\"(all devices)\",\"devices\":5,\"compliant\":1,\"noncompliant\":1,"
+			       "\"unknown\":0,\"stale\":1,\"unscanned\":2},\"roles\":[{\"name\":\"staff\",\"devices\":2,"
+			       "\"compliant\":1,\"noncompliant\":1,\"unknown\":0,\"stale\":0,\"unscanned\":0},{\"name\":\"(no role)\","
+			       "\"devices\":2,\"compliant\":0,\"noncompliant\":0,\"unknown\":0,\"stale\":0,\"unscanned\":2},"
+			       "{\"name\":\"printers\",\"devices\":1,\"compliant\":0,\"noncompliant\":0,\"unknown\":0,\"stale\":1,"
+			       "\"unscanned\":0}],\"baselines\":[],\"counted_from\":5}");
+	free(t);
+	json_decref(r);
+	for (int i = 0; i < 5; i++)
+		json_decref(d[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +211,7 @@ int main(void)
 		cmocka_unit_test(test_simple_and_audit),
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_errors_and_source),
+		cmocka_unit_test(test_posture_counted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

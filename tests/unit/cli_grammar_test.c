@@ -572,9 +572,6 @@ static void test_action_names(void **state)
 	(void)state;
 	for (int a = CLI_NONE + 1; a < CLI_ACTION__MAX; a++)
 		assert_string_not_equal(cli_action_name((enum cli_action)a), "?");
-	assert_true(cli_action_reads(CLI_SHOW_DEVICES));
-	assert_false(cli_action_reads(CLI_REQUEST_OVERRIDE));
-	assert_false(cli_action_reads(CLI_CFG_COMMIT));
 }
 
 int main(void)
