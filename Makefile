@@ -114,6 +114,9 @@ DEB_PKGS := build-essential pkg-config clang llvm libclang-rt-14-dev \
             isc-dhcp-client procps psmisc socat ethtool
 # Packages of later features: one line each, added by the change that needs them.
 DEB_PKGS += python3-matplotlib
+DEB_PKGS += openssh-server
+DEB_PKGS += openssh-client
+DEB_PKGS += tmux
 DEB_PKGS += wpasupplicant
 DEB_PKGS += nginx-light
 DEB_PKGS += rsyslog
@@ -184,8 +187,8 @@ clean:
 # make image       build-image/menjin.img: bootable Debian 12 appliance disk
 #                  (PROFILE=qemu-virt|mj-a2|mj-r8, SITE=, ADMIN_KEY=, MAINT_KEY=)
 # make test-image  boot it in qemu (no KVM), SSH in, `menjin-cli show stats`,
-#                  upgrade, failed upgrade, rollback; about 15-25 minutes,
-#                  so not part of `make test`
+#                  upgrade, failed upgrade, rollback; about 5 minutes (plus
+#                  2-5 when the Debian base is made), so not part of `make test`
 IMAGE_DIR   ?= build-image
 DEB_VERSION ?= 0.1.$(shell git rev-list --count HEAD 2>/dev/null || echo 0)
 IMAGE_PKGS  := debootstrap qemu-system-x86 qemu-utils syslinux syslinux-common mtools dosfstools \

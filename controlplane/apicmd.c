@@ -1,6 +1,8 @@
 /* apicmd.c — management API commands (see apicmd.h). */
 #include "apicmd.h"
 #include "daemon_central.h"
+#include "daemon_posture.h"
+#include "daemon_ad.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -691,6 +693,15 @@ static const struct apicmd table[] = {
 	{ "events", API_ROLE_OPERATOR, false, cmd_events, "{since?, limit?}: the event log" },
 	{ "events.follow", API_ROLE_OPERATOR, false, NULL, "{since?}: stream events as JSON lines" },
 	{ "config.reload", API_ROLE_ADMIN, true, cmd_config_reload, "reload the configuration file" },
+	/* Active Directory (daemon_ad.c) */
+	{ "ad.status", API_ROLE_OPERATOR, false, daemon_ad_cmd_status, "AD sync: last sync, DC, USN, counts, errors" },
+	{ "ad.sync", API_ROLE_ADMIN, true, daemon_ad_cmd_sync, "{full?}: synchronise with AD now" },
+	/* GCB posture (daemon_posture.c) */
+	{ "posture.show", API_ROLE_OPERATOR, false, daemon_posture_cmd_show,
+	  "{mac?}: GCB verdict, failing items and baselines of one device (or all)" },
+	{ "posture.kpi", API_ROLE_OPERATOR, false, daemon_posture_cmd_kpi,
+	  "share of devices GCB compliant, per role and per baseline" },
+	{ "posture.sync", API_ROLE_ADMIN, true, daemon_posture_cmd_sync, "read the posture spool now, start downloads" },
 	/* threat feeds, sharing, SOC export (daemon_central.c) */
 	{ "central.status", API_ROLE_OPERATOR, false, daemon_central_cmd_status,
 	  "threat feeds with prefix counts, the merged blocklist, shared blocks, SOC queue" },

@@ -326,6 +326,18 @@ static void scalar_text(const config_setting_t *s, char *out, size_t outlen)
 	}
 }
 
+/* libconfig accepts "true" as a setting name but reads it back as a
+ * boolean: such a name would make a text menjind cannot read */
+static bool reserved_name(const char *w)
+{
+	return strcasecmp(w, "true") == 0 || strcasecmp(w, "false") == 0;
+}
+
+static config_setting_t *add_named(config_setting_t *parent, const char *name, int type)
+{
+	return reserved_name(name) ? NULL : config_setting_add(parent, name, type);
+}
+
 static bool list_name(const char *w)
 {
 	for (size_t i = 0; i < sizeof(list_names) / sizeof(list_names[0]); i++)
@@ -362,9 +374,9 @@ static config_setting_t *make_path(struct cli_config *c, const char *const *word
 			path_text(words, i, where, sizeof(where));
 			switch (config_setting_type(s)) {
 			case CONFIG_TYPE_GROUP:
-				next = config_setting_add(s, words[i], list_name(words[i]) ? CONFIG_TYPE_LIST : CONFIG_TYPE_GROUP);
+				next = add_named(s, words[i], list_name(words[i]) ? CONFIG_TYPE_LIST : CONFIG_TYPE_GROUP);
 				if (next == NULL) {
-					msg(err, errlen, "'%.64s' is not a setting name (a letter, then letters, digits, - or _)",
+					msg(err, errlen, "'%.64s' is not a setting name (a letter, then letters, digits, - or _; not true or false)",
 					    words[i]);
 					return NULL;
 				}
@@ -453,9 +465,9 @@ int cli_config_set(struct cli_config *c, const char *const *words, const bool *q
 		}
 		if (s && remove_setting(s) < 0)
 			return -EINVAL;
-		config_setting_t *a = config_setting_add(parent, last, CONFIG_TYPE_ARRAY);
+		config_setting_t *a = add_named(parent, last, CONFIG_TYPE_ARRAY);
 		if (a == NULL) {
-			msg(err, errlen, "'%.64s' is not a setting name (a letter, then letters, digits, - or _)", last);
+			msg(err, errlen, "'%.64s' is not a setting name (a letter, then letters, digits, - or _; not true or false)", last);
 			return -EINVAL;
 		}
 		for (unsigned i = open + 1; i < n - 1; i++) {
@@ -473,9 +485,9 @@ int cli_config_set(struct cli_config *c, const char *const *words, const bool *q
 			msg(err, errlen, "'%s': name an element (set %s NAME ...)", where, words[0]);
 			return -EINVAL;
 		}
-		s = config_setting_add(parent, last, type);
+		s = add_named(parent, last, type);
 		if (s == NULL) {
-			msg(err, errlen, "'%.64s' is not a setting name (a letter, then letters, digits, - or _)", last);
+			msg(err, errlen, "'%.64s' is not a setting name (a letter, then letters, digits, - or _; not true or false)", last);
 			return -EINVAL;
 		}
 		int rc = put_scalar(s, v, where, err, errlen);

@@ -585,8 +585,7 @@ struct walk {
 	const struct cli_node *inval;     /* the multi-word value the line ends in (completion) */
 	unsigned               inval_from; /* its first word */
 	enum cli_action        action;
-	bool                   pipe;      /* the words after `|` */
-	bool                   pipe_needs_value;
+	bool                   pipe_needs_value;   /* `| match` without its text yet (completion) */
 };
 
 static int set_slot(struct cli_cmd *cmd, const struct cli_node *n, const char *v, char *err, size_t errlen)
@@ -940,7 +939,6 @@ static int walk_pipes(const struct cli_tokens *t, unsigned i, unsigned end, bool
 	char wb[64], sug[160];
 	while (i < end && t->tok[i].op == '|') {
 		i++;
-		w->pipe = true;
 		w->pipe_needs_value = false;
 		if (at_end(t, i, end)) {
 			if (completing)

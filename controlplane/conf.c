@@ -16,6 +16,7 @@
 #include "auth_conf.h"
 #include "central_conf.h"
 #include "posture_conf.h"
+#include "adsync.h"
 #include "fpmsg.h"
 #include "log.h"
 #include "mac.h"
@@ -766,6 +767,16 @@ static int load_posture(struct loader *ld, config_t *cfg)
 				     ld->errlen);
 }
 
+/* ---- ad {} ------------------------------------------------------------- */
+
+static int load_ad(struct loader *ld, config_t *cfg)
+{
+	ld->c->ad = calloc(1, sizeof(*ld->c->ad));
+	if (ld->c->ad == NULL)
+		return -ENOMEM;
+	return adsync_conf_parse(config_lookup(cfg, "ad"), ld->file, ld->c->ad, ld->err, ld->errlen);
+}
+
 /* ---- entry points ----------------------------------------------------- */
 
 int conf_load_string(const char *text, const char *name, struct conf **out, char *err, size_t errlen)
@@ -809,7 +820,7 @@ int conf_load_string(const char *text, const char *name, struct conf **out, char
 	if ((rc = load_fastpath(&ld, &cfg)) < 0 || (rc = load_daemon(&ld, &cfg)) < 0 ||
 	    (rc = load_roles(&ld, &cfg)) < 0 || (rc = load_policy(&ld, &cfg)) < 0 ||
 	    (rc = load_auth(&ld, &cfg)) < 0 || (rc = load_central_settings(&ld, &cfg)) < 0 ||
-	    (rc = load_posture(&ld, &cfg)) < 0 ||
+	    (rc = load_posture(&ld, &cfg)) < 0 || (rc = load_ad(&ld, &cfg)) < 0 ||
 	    (rc = rules_digest(c)) < 0) {
 		if (rc == -ENOMEM)
 			snprintf(err, errlen, "%s: out of memory", name);
@@ -864,6 +875,7 @@ void conf_free(struct conf *c)
 	free(c->roles);
 	policy_free(&c->policy);
 	free(c->auth);
+	free(c->ad);
 	if (c->posture) {
 		posture_settings_free(c->posture);
 		free(c->posture);

@@ -16,6 +16,7 @@
 struct auth_conf;
 struct central_settings;
 struct posture_settings;
+struct adsync_conf;
 
 #define CONF_FILE_MAX        (1024 * 1024)   /* largest configuration file read */
 #define CONF_PATH_MAX        256
@@ -75,6 +76,8 @@ struct conf {
 	struct central_settings *central;
 	/* posture {} (posture_conf.c); never NULL after a load; absent: off */
 	struct posture_settings *posture;
+	/* ad {} (adsync_conf.c); never NULL after a load; enabled false: off */
+	struct adsync_conf *ad;
 };
 
 /* Read and validate `path`. On failure returns a negative errno and writes

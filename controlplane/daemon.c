@@ -13,6 +13,8 @@
 
 #include "api.h"
 #include "daemon_central.h"
+#include "daemon_posture.h"
+#include "daemon_ad.h"
 #include "devices.h"
 #include "dot1x.h"
 #include "events.h"
@@ -227,6 +229,10 @@ int menjind_start(struct menjind *d, struct event_base *base, const char *conf_p
 	/* Feeds before the channel connects: a saved list is in the first resync. */
 	if ((rc = daemon_central_start(d, err, errlen)) < 0)
 		return rc;
+	if ((rc = daemon_posture_start(d, err, errlen)) < 0)
+		return rc;
+	if ((rc = daemon_ad_start(d, err, errlen)) < 0)
+		return rc;
 	fpchan_start(d->fp);
 	return 0;
 }
@@ -272,6 +278,11 @@ int menjind_reload(struct menjind *d, const char *who, struct reload_result *res
 	if (daemon_central_reload(d, old, cerr, sizeof(cerr)) < 0)
 		emit_simple(d, LOG_ERR, "central.reload", "threat feeds, sharing or SOC export failed to restart",
 			    "error", cerr, NULL, NULL);
+	if (daemon_posture_reload(d, old, cerr, sizeof(cerr)) < 0)
+		emit_simple(d, LOG_ERR, "posture.reload", "GCB posture failed to restart", "error", cerr, NULL, NULL);
+	if (daemon_ad_reload(d, old, cerr, sizeof(cerr)) < 0)
+		emit_simple(d, LOG_ERR, "ad.reload", "AD sync failed to take the new settings", "error", cerr, NULL,
+			    NULL);
 	conf_free(old);
 	d->reloads++;
 	dot1x_reloaded(d);
@@ -295,6 +306,8 @@ void menjind_stop(struct menjind *d)
 		events_flush(d->events);
 	api_free(d->api);
 	daemon_central_stop(d);
+	daemon_posture_stop(d);
+	daemon_ad_stop(d);
 	dot1x_free(d);
 	snoop_free(d->snoop);
 	fpchan_free(d->fp);

@@ -27,6 +27,8 @@ struct devices;
 struct snoop;
 struct api;
 struct daemon_central;
+struct daemon_posture;
+struct adsync;
 struct auth8021x;
 struct auth8021x_conf;
 
@@ -49,6 +51,10 @@ struct menjind {
 	struct auth8021x_conf *dot1x_conf;  /* as started */
 	/* threat feeds, sharing, SOC export (daemon_central.c); NULL when off */
 	struct daemon_central *central;
+	/* GCB posture: database, spool, downloads (daemon_posture.c); NULL when off */
+	struct daemon_posture *posture;
+	/* AD sync engine (daemon_ad.c); NULL when ad {} is absent */
+	struct adsync     *ad;
 };
 
 struct reload_result {

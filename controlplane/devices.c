@@ -27,6 +27,8 @@ struct devices {
 	void              *radius_role_arg;
 	devices_facts_fn   posture_fn;           /* daemon_posture.c: the live GCB verdict */
 	void              *posture_arg;
+	devices_facts_fn   ad_fn;                /* daemon_ad.c: AD account and groups */
+	void              *ad_arg;
 };
 
 static int64_t now_s(void)
@@ -134,6 +136,9 @@ int devices_facts(struct devices *d, const struct store_device *dev, struct devi
 		return rc;
 	}
 
+	/* AD's snapshot in force is newer than the stored account and groups. */
+	if (d->ad_fn)
+		d->ad_fn(d->ad_arg, f);
 	/* The spool's data is newer than any stored record: it decides. */
 	if (d->posture_fn)
 		d->posture_fn(d->posture_arg, f);
@@ -625,6 +630,12 @@ void devices_arm_expiry(struct devices *d)
 }
 
 /* ---- 802.1X / MAB ----------------------------------------------------- */
+
+void devices_set_ad_source(struct devices *d, devices_facts_fn fn, void *arg)
+{
+	d->ad_fn = fn;
+	d->ad_arg = arg;
+}
 
 void devices_set_posture_source(struct devices *d, devices_facts_fn fn, void *arg)
 {

@@ -99,6 +99,8 @@ int devices_auth_result(struct devices *d, const uint8_t mac[6], uint16_t port, 
  * posture data; called by devices_facts() after the stored record. */
 typedef void (*devices_facts_fn)(void *arg, struct device_facts *f);
 void devices_set_posture_source(struct devices *d, devices_facts_fn fn, void *arg);
+/* The same for the AD slots (account, groups; daemon_ad.c), called first. */
+void devices_set_ad_source(struct devices *d, devices_facts_fn fn, void *arg);
 
 /* Re-arm the expiry timer (after changes made elsewhere). */
 void devices_arm_expiry(struct devices *d);

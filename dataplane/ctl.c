@@ -23,6 +23,7 @@
 #include <rte_mbuf.h>
 
 #include "capture.h"
+#include "builder.h"
 #include "ctl.h"
 #include "fp.h"
 #include "fpmsg.h"
@@ -33,11 +34,27 @@
 #define CTL_SOCKBUF        (1 << 20)
 #define CTL_PUNTS_PER_LOOP 256
 
+#define CTL_HELD_MAX 512   /* a COMMIT waiting for the running build */
+
 struct ctl_client {
 	int fd;
 	bool hello;
 	uint32_t subscribe;
+	uint32_t epoch;          /* tells a reconnected slot from the old client */
+	bool held;               /* its COMMIT waits for the build in progress */
+	size_t held_len;
+	uint8_t held_req[CTL_HELD_MAX];
 	char name[32];
+};
+
+/* The COMMIT whose tables are being built. */
+struct ctl_pending {
+	int client;
+	uint32_t epoch;
+	struct nlmsghdr req;
+	uint64_t generation;
+	bool acl, blocklist;
+	unsigned nrules, nprefixes;
 };
 
 struct ctl {
@@ -54,6 +71,9 @@ struct ctl {
 	unsigned nprefixes, prefix_cap;
 	bool blocklist_dirty;
 	uint64_t punt_send_fail;
+	uint32_t next_epoch;
+	struct table_build *build;      /* NULL when no build runs */
+	struct ctl_pending pending;
 };
 
 static void send_msg(struct ctl_client *cl, struct nl_msg *msg, int flags)
@@ -353,61 +373,124 @@ static int on_blocklist_set(struct ctl *c, struct ctl_client *cl, struct nlmsghd
 	return reply_error(cl, req, 0, NULL);
 }
 
-static int on_commit(struct ctl *c, struct ctl_client *cl, struct nlmsghdr *req, struct nlattr **tb)
+/* Publish tables made of what was rebuilt and what the current ones pass on
+ * (with their hit counters). */
+static int publish(struct ctl *c, struct role_acl *acl, unsigned nrules, struct blocklist *bl,
+		   unsigned nprefixes, uint64_t generation)
 {
 	struct fp *fp = c->fp;
 	const struct fp_tables *cur = fp->tables;
-	struct fp_tables *next;
-	char name[32], err[256], e[200];
-	static unsigned builds;
+	struct fp_tables *next = fp_tables_new(fp->nworkers, acl ? nrules : 0, bl ? nprefixes : 0);
 
-	if (!tb[FPA_GENERATION])
-		return reply_error(cl, req, -EINVAL, "COMMIT: FPA_GENERATION missing");
-	next = fp_tables_new(fp->nworkers, c->acl_dirty ? c->nrules : 0,
-			     c->blocklist_dirty ? c->nprefixes : 0);
-	if (!next)
-		return reply_error(cl, req, -ENOMEM, "COMMIT: out of memory");
-	builds++;
-	if (c->acl_dirty) {
-		snprintf(name, sizeof(name), "racl%u", builds);
-		next->acl = role_acl_build(name, c->rules, c->nrules, c->defaults, (int)rte_socket_id(), e, sizeof(e));
-		if (!next->acl) {
-			snprintf(err, sizeof(err), "COMMIT: role ACLs: %s", e);
-			fp_tables_free(next, fp->nworkers);
-			return reply_error(cl, req, -EINVAL, err);
-		}
+	if (!next) {
+		role_acl_free(acl);
+		blocklist_free(bl);
+		return -ENOMEM;
 	}
-	if (c->blocklist_dirty) {
-		snprintf(name, sizeof(name), "bl%u", builds);
-		next->blocklist = blocklist_build(name, c->prefixes, c->nprefixes, (int)rte_socket_id(), e, sizeof(e));
-		if (!next->blocklist) {
-			snprintf(err, sizeof(err), "COMMIT: blocklist: %s", e);
-			fp_tables_free(next, fp->nworkers);
-			return reply_error(cl, req, -EINVAL, err);
-		}
-	}
-	/* a table that did not change passes on with its hit counters */
-	if (!c->acl_dirty) {
+	next->acl = acl;
+	next->blocklist = bl;
+	if (!acl) {
 		for (unsigned w = 0; w < fp->nworkers; w++)
 			rte_free(next->rule_hits[w]);
 		next->acl = cur->acl;
 		next->nrules = cur->nrules;
 		memcpy(next->rule_hits, cur->rule_hits, sizeof(next->rule_hits));
 	}
-	if (!c->blocklist_dirty) {
+	if (!bl) {
 		for (unsigned w = 0; w < fp->nworkers; w++)
 			rte_free(next->prefix_hits[w]);
 		next->blocklist = cur->blocklist;
 		next->nprefixes = cur->nprefixes;
 		memcpy(next->prefix_hits, cur->prefix_hits, sizeof(next->prefix_hits));
 	}
-	next->generation = nla_get_u64(tb[FPA_GENERATION]);
+	next->generation = generation;
 	fp_tables_swap(fp, next);
-	c->acl_dirty = c->blocklist_dirty = false;
 	fp->held = false;
 	log_ctl(INFO, "generation %" PRIu64 " committed: %u role ACL rules, %u blocklist prefixes",
 		next->generation, next->nrules, next->nprefixes);
-	return reply_error(cl, req, 0, NULL);
+	return 0;
+}
+
+static int on_commit(struct ctl *c, struct ctl_client *cl, struct nlmsghdr *req, struct nlattr **tb)
+{
+	struct table_build_input in;
+	char err[256], e[200];
+	uint64_t generation;
+
+	if (!tb[FPA_GENERATION])
+		return reply_error(cl, req, -EINVAL, "COMMIT: FPA_GENERATION missing");
+	if (c->build) {
+		/* one build at a time: this client waits, the others are served */
+		if (req->nlmsg_len > CTL_HELD_MAX)
+			return reply_error(cl, req, -EBUSY, "COMMIT: a commit is being built");
+		memcpy(cl->held_req, req, req->nlmsg_len);
+		cl->held_len = req->nlmsg_len;
+		cl->held = true;
+		return 0;
+	}
+	generation = nla_get_u64(tb[FPA_GENERATION]);
+	if (!c->acl_dirty && !c->blocklist_dirty) {
+		int rc = publish(c, NULL, 0, NULL, 0, generation);
+
+		return reply_error(cl, req, rc, rc ? "COMMIT: out of memory" : NULL);
+	}
+	in = (struct table_build_input){
+		.acl = c->acl_dirty, .rules = c->rules, .nrules = c->nrules, .defaults = c->defaults,
+		.blocklist = c->blocklist_dirty, .prefixes = c->prefixes, .nprefixes = c->nprefixes,
+		.socket_id = (int)rte_socket_id(),
+	};
+	c->build = table_build_start(&in, e, sizeof(e));
+	if (!c->build) {
+		snprintf(err, sizeof(err), "COMMIT: %s", e);
+		return reply_error(cl, req, -ENOMEM, err);
+	}
+	c->pending = (struct ctl_pending){
+		.client = (int)(cl - c->clients), .epoch = cl->epoch, .req = *req, .generation = generation,
+		.acl = c->acl_dirty, .blocklist = c->blocklist_dirty,
+		.nrules = c->nrules, .nprefixes = c->nprefixes,
+	};
+	/* staged changes from now on belong to the next commit */
+	c->acl_dirty = c->blocklist_dirty = false;
+	return 0;
+}
+
+static void handle(struct ctl *c, struct ctl_client *cl, uint8_t *buf, size_t len);
+
+/* Collect a finished build: publish, answer its COMMIT, release the
+ * commits that waited for it. */
+static void poll_build(struct ctl *c)
+{
+	struct ctl_pending *p = &c->pending;
+	struct ctl_client *cl = &c->clients[p->client];
+	struct role_acl *acl;
+	struct blocklist *bl;
+	char e[256], err[300];
+	int rc;
+
+	if (!c->build || !table_build_done(c->build))
+		return;
+	rc = table_build_finish(c->build, &acl, &bl, e, sizeof(e));
+	c->build = NULL;
+	if (rc == 0) {
+		rc = publish(c, acl, p->nrules, bl, p->nprefixes, p->generation);
+		snprintf(e, sizeof(e), "out of memory");
+	}
+	if (rc) {
+		/* the staged tables were not applied: the next COMMIT tries again */
+		c->acl_dirty |= p->acl;
+		c->blocklist_dirty |= p->blocklist;
+	}
+	snprintf(err, sizeof(err), "COMMIT: %s", e);
+	if (cl->fd >= 0 && cl->epoch == p->epoch)
+		reply_error(cl, &p->req, rc, rc ? err : NULL);
+	for (int i = 0; i < FPMSG_MAX_CLIENTS && !c->build; i++) {
+		struct ctl_client *h = &c->clients[i];
+
+		if (h->fd >= 0 && h->held) {
+			h->held = false;
+			handle(c, h, h->held_req, h->held_len);
+		}
+	}
 }
 
 static int on_pkt_tx(struct ctl *c, struct ctl_client *cl, struct nlmsghdr *req, struct nlattr **tb)
@@ -442,27 +525,51 @@ static int on_pkt_tx(struct ctl *c, struct ctl_client *cl, struct nlmsghdr *req,
 	return reply_error(cl, req, 0, NULL);
 }
 
+/* STATS answers: one message when the counters fit, else NLM_F_MULTI parts
+ * ended by NLMSG_DONE (per-rule and per-prefix hits can be many). */
 struct stats_ctx {
+	struct ctl_client *cl;
+	uint32_t seq;
 	struct nl_msg *msg;
+	struct nl_msg *parts[64];
+	unsigned nparts;
 };
 
 static void put_counter(void *arg, const char *name, uint64_t v)
 {
 	struct stats_ctx *s = arg;
 
-	if (nlmsg_hdr(s->msg)->nlmsg_len < FPMSG_MAX_SIZE - 256)
-		fpmsg_put_counter(s->msg, name, v);
+	if (!s->msg)
+		return;
+	if (nlmsg_hdr(s->msg)->nlmsg_len > FPMSG_MAX_SIZE - 256) {
+		if (s->nparts == RTE_DIM(s->parts))
+			return;  /* bounded: 64 parts of 64 KiB */
+		s->parts[s->nparts++] = s->msg;
+		s->msg = fpmsg_new(FPMSG_STATS, NLM_F_MULTI, s->seq);
+		if (!s->msg)
+			return;
+	}
+	fpmsg_put_counter(s->msg, name, v);
 }
 
 static int on_stats(struct ctl *c, struct ctl_client *cl, struct nlmsghdr *req)
 {
-	struct stats_ctx s = { .msg = fpmsg_new(FPMSG_STATS, 0, req->nlmsg_seq) };
+	struct stats_ctx s = { .cl = cl, .seq = req->nlmsg_seq };
 
+	s.msg = fpmsg_new(FPMSG_STATS, NLM_F_MULTI, req->nlmsg_seq);
 	if (!s.msg)
 		return -ENOMEM;
 	fp_counters_foreach(c->fp, true, put_counter, &s);
 	put_counter(&s, "punt.send_failed", c->punt_send_fail);
+	if (s.nparts == 0) {
+		nlmsg_hdr(s.msg)->nlmsg_flags &= ~NLM_F_MULTI;
+		send_msg(cl, s.msg, 0);
+		return 0;
+	}
+	for (unsigned i = 0; i < s.nparts; i++)
+		send_msg(cl, s.parts[i], 0);
 	send_msg(cl, s.msg, 0);
+	send_msg(cl, fpmsg_new(NLMSG_DONE, NLM_F_MULTI, req->nlmsg_seq), 0);
 	return 0;
 }
 
@@ -487,13 +594,13 @@ static int on_capture(struct ctl *c, struct ctl_client *cl, struct nlmsghdr *req
 	return reply_error(cl, req, 0, NULL);
 }
 
-static void handle(struct ctl *c, struct ctl_client *cl, size_t len)
+static void handle(struct ctl *c, struct ctl_client *cl, uint8_t *buf, size_t len)
 {
 	struct nlattr *tb[FPA_MAX + 1];
 	struct nlmsghdr *nlh = NULL, fake = { .nlmsg_len = sizeof(fake) };
 	char err[200];
 
-	if (fpmsg_parse(c->buf, len, &nlh, tb, err, sizeof(err)) < 0) {
+	if (fpmsg_parse(buf, len, &nlh, tb, err, sizeof(err)) < 0) {
 		if (!nlh || len < sizeof(*nlh))
 			nlh = &fake;
 		reply_error(cl, nlh, -EINVAL, err);
@@ -551,7 +658,7 @@ static void on_readable(struct ctl *c, struct ctl_client *cl)
 		reply_error(cl, &fake, -EMSGSIZE, "message larger than 64 KiB");
 		return;
 	}
-	handle(c, cl, (size_t)n);
+	handle(c, cl, c->buf, (size_t)n);
 }
 
 static void on_accept(struct ctl *c)
@@ -570,6 +677,7 @@ static void on_accept(struct ctl *c)
 		/* a client that stops reading must not stall the control thread */
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		c->clients[i].fd = fd;
+		c->clients[i].epoch = ++c->next_epoch;
 		snprintf(c->clients[i].name, sizeof(c->clients[i].name), "fd%d", fd);
 		return;
 	}
@@ -592,34 +700,48 @@ static void broadcast(struct ctl *c, uint32_t subscription, struct nl_msg *msg)
 	}
 }
 
+static bool anyone_subscribed(const struct ctl *c, uint32_t subscription)
+{
+	for (int i = 0; i < FPMSG_MAX_CLIENTS; i++)
+		if (c->clients[i].fd >= 0 && c->clients[i].hello && (c->clients[i].subscribe & subscription))
+			return true;
+	return false;
+}
+
 static void forward_punts(struct ctl *c)
 {
 	struct fp *fp = c->fp;
 	struct rte_mbuf *m[32];
 	unsigned total = 0, n;
+	bool listening = anyone_subscribed(c, FPS_PUNT);
 
 	do {
 		n = rte_ring_sc_dequeue_burst(fp->punt_ring, (void **)m, RTE_DIM(m), NULL);
-		for (unsigned i = 0; i < n; i++) {
-			struct nl_msg *msg = fpmsg_new(FPMSG_PKT_PUNT, 0, 0);
+		for (unsigned i = 0; i < n && listening; i++) {
 			const uint8_t *frame = rte_pktmbuf_mtod(m[i], const uint8_t *);
 			uint16_t len = rte_pktmbuf_data_len(m[i]);
+			/* sized for this frame: punts are frequent, 64 KiB each is not */
+			struct nl_msg *msg = nlmsg_alloc_size(NLMSG_HDRLEN + len + 128);
 			struct pkt_meta meta;
 			struct timespec ts;
 
-			if (msg) {
-				clock_gettime(CLOCK_REALTIME, &ts);
-				nla_put_u16(msg, FPA_PORT, (uint16_t)(m[i]->hash.usr >> 8));
-				nla_put_u8(msg, FPA_PUNT_REASON, (uint8_t)(m[i]->hash.usr & 0xff));
-				if (pkt_parse(frame, len, &meta) == 0 && (meta.flags & PKT_F_VLAN))
-					nla_put_u16(msg, FPA_VLAN, meta.vlan_tci);
-				nla_put_u64(msg, FPA_TIMESTAMP, (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec);
-				nla_put(msg, FPA_FRAME, len, frame);
-				broadcast(c, FPS_PUNT, msg);
+			if (!msg || !nlmsg_put(msg, 0, 0, FPMSG_PKT_PUNT, 0, 0)) {
 				nlmsg_free(msg);
+				c->punt_send_fail++;
+				continue;
 			}
-			rte_pktmbuf_free(m[i]);
+			clock_gettime(CLOCK_REALTIME, &ts);
+			nla_put_u16(msg, FPA_PORT, (uint16_t)(m[i]->hash.usr >> 8));
+			nla_put_u8(msg, FPA_PUNT_REASON, (uint8_t)(m[i]->hash.usr & 0xff));
+			if (pkt_parse(frame, len, &meta) == 0 && (meta.flags & PKT_F_VLAN))
+				nla_put_u16(msg, FPA_VLAN, meta.vlan_tci);
+			nla_put_u64(msg, FPA_TIMESTAMP, (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec);
+			nla_put(msg, FPA_FRAME, len, frame);
+			broadcast(c, FPS_PUNT, msg);
+			nlmsg_free(msg);
 		}
+		for (unsigned i = 0; i < n; i++)
+			rte_pktmbuf_free(m[i]);
 		total += n;
 	} while (n && total < CTL_PUNTS_PER_LOOP);
 }
@@ -694,7 +816,8 @@ int ctl_run(struct fp *fp)
 
 		pfd[n++] = (struct pollfd){ .fd = c.listen_fd, .events = POLLIN };
 		for (int i = 0; i < FPMSG_MAX_CLIENTS; i++)
-			pfd[n++] = (struct pollfd){ .fd = c.clients[i].fd, .events = POLLIN };
+			pfd[n++] = (struct pollfd){ .fd = c.clients[i].held ? -1 : c.clients[i].fd,
+						   .events = POLLIN };
 		if (poll(pfd, n, 1) > 0) {
 			if (pfd[0].revents & POLLIN)
 				on_accept(&c);
@@ -706,12 +829,23 @@ int ctl_run(struct fp *fp)
 			}
 		}
 		forward_punts(&c);
+		poll_build(&c);
 		if (capture_poll(fp, done, sizeof(done)) == 1) {
 			log_ctl(INFO, "%s", done);
 			send_event(&c, done);
 		}
 	}
 	capture_stop(fp);
+	if (c.build) {
+		struct role_acl *acl;
+		struct blocklist *bl;
+		char e[256];
+
+		if (table_build_finish(c.build, &acl, &bl, e, sizeof(e)) == 0) {
+			role_acl_free(acl);
+			blocklist_free(bl);
+		}
+	}
 	for (int i = 0; i < FPMSG_MAX_CLIENTS; i++)
 		client_close(&c.clients[i]);
 	close(c.listen_fd);

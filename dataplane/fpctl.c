@@ -29,6 +29,9 @@ enum {
 };
 
 #define ANSWER_TIMEOUT_MS  5000
+/* A COMMIT answers when its tables are built: a million prefixes take
+ * seconds, more on a loaded machine. */
+#define COMMIT_TIMEOUT_MS  300000
 #define SOCKET_BUFFER      (1024 * 1024)
 
 struct conn {
@@ -36,6 +39,7 @@ struct conn {
 	const char *path;
 	uint32_t seq;
 	bool listening;         /* subscribed to punts and events */
+	int timeout_ms;         /* for the answer being waited for */
 	unsigned long punts;    /* printed so far, when listening */
 	uint8_t *buf;           /* FPMSG_MAX_SIZE, the last datagram received */
 	uint8_t *hello;         /* copy of the HELLO answer */
@@ -164,7 +168,7 @@ static void conn_unsolicited(struct conn *c, const struct nlmsghdr *nlh,
 static int conn_answer(struct conn *c, uint32_t seq, struct nlmsghdr **nlh,
 		       struct nlattr *tb[FPA_MAX + 1])
 {
-	int64_t deadline = now_ms() + ANSWER_TIMEOUT_MS;
+	int64_t deadline = now_ms() + (c->timeout_ms ? c->timeout_ms : ANSWER_TIMEOUT_MS);
 
 	for (;;) {
 		int rc = conn_recv(c, deadline, nlh, tb);
@@ -315,6 +319,7 @@ static int transact(struct conn *c, struct nl_msg *msg, enum fpctl_answer answer
 	int rc;
 
 	rc = conn_send(c, msg, &seq);
+	c->timeout_ms = type == FPMSG_COMMIT ? COMMIT_TIMEOUT_MS : ANSWER_TIMEOUT_MS;
 	while (rc == EXIT_DONE) {
 		rc = conn_answer(c, seq, &nlh, tb);
 		if (rc != EXIT_DONE)

@@ -470,6 +470,8 @@ static int do_monitor(struct session *s, const struct cli_cmd *cmd, char *err, s
 		rc = apiclient_read_line(&c, -1, &line, &len, e, sizeof(e));
 		if (rc == -EINTR) {
 			rc = 0;   /* Ctrl-C: the way to stop */
+			if (s->page)
+				write_all(STDOUT_FILENO, "\n", 1);   /* after the terminal's ^C */
 			break;
 		}
 		if (rc < 0) {

@@ -136,7 +136,7 @@ rm -rf "$R"/var/cache/apt/archives/*.deb "$R"/var/lib/apt/lists/*_Packages "$R"/
 
 # -- disk: MBR, FAT boot partition with syslinux, ext4 root --------------------------
 step "disk image"
-cmdline="root=UUID=$root_uuid ro console=tty0 console=ttyS0,115200 panic=10"
+cmdline="root=UUID=$root_uuid ro console=tty0 console=ttyS0,115200 panic=10${MJ_KERNEL_ARGS:+ $MJ_KERNEL_ARGS}"
 if [ "$MJ_HUGEPAGES" != 0 ]; then
 	# reserved at boot, before memory fragments; menjin-hugepages checks them
 	cmdline="$cmdline hugepagesz=$MJ_HUGEPAGE_SIZE hugepages=$MJ_HUGEPAGES"

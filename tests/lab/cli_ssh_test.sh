@@ -104,6 +104,7 @@ as() {
 	OUT=$(timeout 60 ssh "${SSH_OPTS[@]}" -i "$CP_DIR/$u.key" "$u@127.0.0.1" "$@" 2>&1) || RC=$?
 }
 out_has() { grep -qF -- "$1" <<<"$OUT"; }
+out_re() { grep -qE -- "$1" <<<"$OUT"; }
 report() { echo "# $ $*"; sed 's/^/#   /' <<<"$OUT" | head -n 40; }
 
 # the office wakes up: each machine's first packets make it known
@@ -117,9 +118,9 @@ check "menjind knows the PC (quarantined), the printer (admitted), the laptop (b
 as $ADMIN show devices
 report show devices
 check "admin: \`ssh gw show devices\` answers (status 0)" test "$RC" = 0
-check "the list shows the quarantined PC" out_has "$PC1  10.10.1.11  quarantined"
-check "the list shows the printer admitted with its role" out_has "$PRN  10.10.1.20  admitted     printers"
-check "the list shows the stolen laptop blocked" out_has "blocked"
+check "the list shows the quarantined PC" out_re "^$PC1 +10\.10\.1\.11 +quarantined "
+check "the list shows the printer admitted with its role" out_re "^$PRN +10\.10\.1\.20 +admitted +printers "
+check "the list shows the stolen laptop blocked" out_re "^$PC3 +[-0-9.]+ +blocked "
 check "the table fits 80 columns" test "$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' <<<"$OUT")" -le 80
 as $ADMIN sh dev st bl
 only_laptop() { out_has "$PC3" && ! out_has "$PC1"; }

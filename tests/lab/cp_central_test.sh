@@ -98,7 +98,7 @@ http {
 	}
 }
 CONF
-nginx -p "$CP_DIR/nginx" -e "$CP_DIR/nginx/error.log" -c "$CP_DIR/nginx/nginx.conf" -g 'daemon off;' &
+nginx -p "$CP_DIR/nginx" -e "$CP_DIR/nginx/error.log" -c "$CP_DIR/nginx/nginx.conf" -g 'daemon off;' 9>&- & 
 NGINX_PID=$!
 check "nginx serves the feed over HTTPS on 127.0.0.1:$HTTPS_PORT" \
 	wait_for 50 bash -c "curl -sf --cacert '$K/ca.pem' https://127.0.0.1:$HTTPS_PORT/feed.json | grep -q indicator"
@@ -116,7 +116,7 @@ input(type="imtcp" port="$SOC_PORT" address="127.0.0.1")
 template(name="raw" type="string" string="%rawmsg%\n")
 action(type="omfile" file="$RECEIVED" template="raw")
 CONF
-rsyslogd -n -f "$CP_DIR/rsyslog/rsyslog.conf" -i "$CP_DIR/rsyslog/rsyslog.pid" >>"$CP_DIR/rsyslog/out" 2>&1 &
+rsyslogd -n -f "$CP_DIR/rsyslog/rsyslog.conf" -i "$CP_DIR/rsyslog/rsyslog.pid" >>"$CP_DIR/rsyslog/out" 2>&1 9>&- &
 RSYSLOG_PID=$!
 check "rsyslog listens with TLS on 127.0.0.1:$SOC_PORT" \
 	wait_for 50 bash -c "ss -ltn '( sport = :$SOC_PORT )' | grep -q LISTEN"

@@ -50,7 +50,7 @@ print(json.dumps(v) if isinstance(v, (dict, list)) else v)' "$1"
 cp_ready() { [ "$(api stats | jget 'r["result"]["fastpath"]["state"]')" = ready ]; }
 
 cp_start() {
-	"$BUILD/menjind" -c "$CONF" -f >>"$CP_DIR/menjind.log" 2>&1 &
+	"$BUILD/menjind" -c "$CONF" -f ${MENJIND_DEBUG:+-d} >>"$CP_DIR/menjind.log" 2>&1 &
 	CP_PID=$!
 	wait_for 100 cp_ready
 }

@@ -173,7 +173,7 @@ EOF
 }
 
 fr_start() {
-	freeradius -f -xx -l stdout -d "$1" -n radiusd >>"$1/radiusd.log" 2>&1 &
+	freeradius -f -xx -l stdout -d "$1" -n radiusd >>"$1/radiusd.log" 2>&1 9>&- &
 	FR_PID=$!
 }
 

@@ -135,12 +135,15 @@ can_ping() { in_ns "$1" ping -n -c 1 -W 1 "$2" >/dev/null 2>&1; }
 
 # A TCP listener in the server namespace answering "hello PORT" to each connection.
 serve_tcp() { # port
-	in_ns mjsrv socat -T 2 "TCP-LISTEN:$1,reuseaddr,fork" SYSTEM:"echo hello $1" >/dev/null 2>&1 &
+	# 9>&-: a server left behind must not hold the lab lock (lab_lock).
+	# Not through in_ns: a backgrounded function is a subshell, and $! would
+	# be that shell, not the socat that stop_servers must end.
+	ip netns exec mjsrv socat -T 2 "TCP-LISTEN:$1,reuseaddr,fork" SYSTEM:"echo hello $1" >/dev/null 2>&1 9>&- &
 	SERVERS="${SERVERS:-} $!"
 	wait_for 50 in_ns mjsrv sh -c "ss -ltn | grep -q ':$1 '"
 }
 serve_udp() { # port address: echo server, bound so it answers from that address
-	in_ns mjsrv socat "UDP-RECVFROM:$1,bind=$2,reuseaddr,fork" SYSTEM:"cat" >/dev/null 2>&1 &
+	ip netns exec mjsrv socat "UDP-RECVFROM:$1,bind=$2,reuseaddr,fork" SYSTEM:"cat" >/dev/null 2>&1 9>&- &
 	SERVERS="${SERVERS:-} $!"
 	wait_for 50 in_ns mjsrv sh -c "ss -lun | grep -q ':$1 '"
 }

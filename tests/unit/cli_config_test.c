@@ -207,6 +207,8 @@ static void test_set_errors(void **state)
 	assert_non_null(strstr(err, "'roles staff rules' has 2 elements: 5 is not one of them or the next"));
 	assert_int_equal(set("9lives x 1"), -EINVAL);
 	assert_non_null(strstr(err, "'9lives' is not a setting name"));
+	assert_int_equal(set("menjind TRUE 1"), -EINVAL);   /* libconfig would read it as a boolean */
+	assert_int_equal(set("false x 1"), -EINVAL);
 	assert_int_equal(set("menjind"), -EINVAL);
 	assert_int_equal(set("policy lab-blocked match mac [ a b"), -EINVAL);
 	assert_non_null(strstr(err, "[ a b c ]"));

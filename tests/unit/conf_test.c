@@ -14,6 +14,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "auth_conf.h"
 #include "conf.h"
 #include "roles.h"
 
@@ -172,7 +173,59 @@ static const struct { const char *text; const char *msg; } BAD[] = {
 	{ "policy = ( { name = \"x\"; match = { }; verdict = \"block\"; },\n { name = \"x\"; match = { }; verdict = \"block\"; } );", "menjin.conf:2: policy rule 'x': defined twice" },
 	{ "policy = ( { name = \"default\"; match = { }; verdict = \"block\"; } );", "reserved" },
 	{ "policy = { };", "policy: must be a list" },
+	/* 802.1X sections (auth_conf.c) */
+	{ "dot1x = { };", "dot1x: needs a radius { servers = ( ... ); } section" },
+	{ "dot1x = { };\nradius = { servers = ( ); };", "menjin.conf:2: radius.servers: a list" },
+	{ "dot1x = { };\nradius = { servers = (\n { address = \"127.0.0.1\"; secret = \"short\"; } ); };",
+	  "menjin.conf:3: radius.servers[1].secret: at least 8 characters" },
+	{ "dot1x = { };\nradius = { servers = ( { address = \"radius.lan\"; secret = \"long-enough\"; } ); };",
+	  "radius.servers[1].address: 'radius.lan' is not an IP address" },
+	{ "dot1x = { unreachable = \"open\"; };\nradius = { servers = ( { address = \"::1\"; secret = \"long-enough\"; } ); };",
+	  "menjin.conf:1: dot1x.unreachable: 'open' is not deny, keep or critical" },
+	{ "dot1x = { quiet_perod = 5; };", "dot1x: unknown setting 'quiet_perod'" },
+	{ "dot1x = { };\nradius = { servers = ( { address = \"::1\"; secret = \"long-enough\"; } ); };\n"
+	  "mab = { format = \"dashes\"; };", "menjin.conf:3: mab.format: 'dashes' is not plain, ietf or colon" },
+	{ "dot1x = { };\nradius = { servers = ( { address = \"::1\"; secret = \"long-enough\"; } ); };\n"
+	  "coa = { port = 3799; };", "menjin.conf:3: coa.clients: a list" },
+	{ "dot1x = { unreachable = \"critical\"; };\nradius = { servers = ( { address = \"::1\"; secret = \"long-enough\"; } ); };",
+	  "critical_role: a role name is needed" },
+	{ "roles = ( { name = \"radius\"; id = 1; } );", "reserved" },
 };
+
+static void test_dot1x_sections(void **state)
+{
+	struct conf *c;
+	char err[CONF_ERR_MAX];
+	(void)state;
+	assert_int_equal(load("menjind = { };", &c, err), 0);
+	assert_false(c->auth->enabled);
+	conf_free(c);
+	assert_int_equal(load("dot1x = { enabled = false; };", &c, err), 0);
+	assert_false(c->auth->enabled);
+	conf_free(c);
+	assert_int_equal(load("dot1x = { quiet_period = 5; unreachable = \"deny\"; };\n"
+			      "radius = { nas_identifier = \"t\"; timeout = 2; servers = (\n"
+			      "  { address = \"127.0.0.1\"; auth_port = 18120; acct_port = 0; secret = \"long-enough\"; },\n"
+			      "  { address = \"::1\"; secret = \"long-enough\"; } ); };\n"
+			      "mab = { delay = 7; format = \"ietf\"; };\n"
+			      "coa = { listen = \"127.0.0.1\"; port = 3800; clients = ( { address = \"127.0.0.1\"; secret = \"long-enough\"; } ); };\n"
+			      "roles = ( { name = \"staff\"; id = 10; } );\n"
+			      "policy = ( { name = \"r\"; match = { auth = \"dot1x\"; }; verdict = \"admit\"; role = \"radius\"; } );",
+			      &c, err), 0);
+	assert_true(c->auth->enabled);
+	assert_int_equal(c->auth->a.pae.quiet_period_ms, 5000);
+	assert_int_equal(c->auth->a.pae.unreachable, PAE_UNREACHABLE_DENY);
+	assert_int_equal(c->auth->a.pae.mab_delay_ms, 7000);
+	assert_int_equal(c->auth->a.mab_format, MAB_FORMAT_IETF);
+	assert_int_equal(c->auth->a.radius.timeout_ms, 2000);
+	/* acct_port 0: the first server takes no accounting */
+	assert_int_equal(c->auth->a.radius.nservers[RADIUS_SVC_AUTH], 2);
+	assert_int_equal(c->auth->a.radius.nservers[RADIUS_SVC_ACCT], 1);
+	assert_true(c->auth->a.coa_enabled);
+	assert_string_equal(c->auth->a.coa.nas_identifier, "t");
+	assert_true(c->policy.rules[0].role_from_radius);
+	conf_free(c);
+}
 
 static void test_bad_files(void **state)
 {
@@ -279,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_dot1x_sections),
 		cmocka_unit_test(test_digest_tracks_rules_only),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_role_parsers),
