@@ -118,6 +118,7 @@ DEB_PKGS += openssh-server
 DEB_PKGS += openssh-client
 DEB_PKGS += tmux
 DEB_PKGS += wpasupplicant
+DEB_PKGS += hostapd
 DEB_PKGS += nginx-light
 DEB_PKGS += rsyslog
 DEB_PKGS += rsyslog-gnutls

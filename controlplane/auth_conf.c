@@ -222,7 +222,7 @@ static int load_dot1x(struct aload *ld, const config_setting_t *g, struct auth80
 {
 	static const char *const known[] = { "enabled", "tx_period", "quiet_period", "supp_timeout",
 					     "server_timeout", "reauth_period", "max_req", "max_start", "unreachable",
-					     "critical_role", "unreachable_retry", "idle_timeout", NULL };
+					     "critical_role", "unreachable_retry", "idle_timeout", "rekick", NULL };
 	struct pae_config *p = &a->pae;
 	char unreachable[16] = "";
 	uint32_t v;
@@ -236,6 +236,7 @@ static int load_dot1x(struct aload *ld, const config_setting_t *g, struct auth80
 	    (r = aint(ld, g, "dot1x", "reauth_period", 0, 86400 * 30, 1000, &p->reauth_period_ms)) < 0 ||
 	    (r = aint(ld, g, "dot1x", "unreachable_retry", 1, 86400, 1000, &p->unreachable_retry_ms)) < 0 ||
 	    (r = aint(ld, g, "dot1x", "idle_timeout", 1, 86400, 1000, &a->idle_timeout_ms)) < 0 ||
+	    (r = aint(ld, g, "dot1x", "rekick", 1, 86400, 1000, &a->rekick_ms)) < 0 ||
 	    (r = astr(ld, g, "dot1x", "unreachable", unreachable, sizeof(unreachable), false)) < 0 ||
 	    (r = astr(ld, g, "dot1x", "critical_role", a->critical_role, sizeof(a->critical_role), false)) < 0)
 		return r;
@@ -346,7 +347,10 @@ int auth_conf_load(const config_t *cfg, const char *file, struct auth_conf *out,
 	const config_setting_t *en = config_setting_get_member(g, "enabled");
 	if (en && config_setting_type(en) != CONFIG_TYPE_BOOL)
 		return afail(&ld, en, "dot1x.enabled: must be true or false");
-	if (en && !config_setting_get_bool(en))
+	/* Switched off with its sections still written: they are checked all
+	 * the same, so turning it on later cannot meet a refused file. */
+	bool enabled = en == NULL || config_setting_get_bool(en);
+	if (!enabled && config_lookup(cfg, "radius") == NULL)
 		return 0;
 	if ((r = load_dot1x(&ld, g, &out->a)) < 0 || (r = load_radius(&ld, cfg, &out->a)) < 0 ||
 	    (r = load_mab(&ld, cfg, &out->a)) < 0 || (r = load_coa(&ld, cfg, &out->a)) < 0)
@@ -356,6 +360,6 @@ int auth_conf_load(const config_t *cfg, const char *file, struct auth_conf *out,
 		return afail(&ld, g, "%s", sub);
 	if (out->a.coa_enabled && (r = radius_coa_conf_check(&out->a.coa, sub, sizeof(sub))) < 0)
 		return afail(&ld, config_lookup(cfg, "coa"), "coa: %s", sub);
-	out->enabled = true;
+	out->enabled = enabled;
 	return 0;
 }

@@ -2,7 +2,8 @@
  * mab {}, radius {} and coa {}, parsed into a struct auth8021x_conf.
  *
  * 802.1X is on when a dot1x {} group is present (and not enabled = false);
- * then radius {} with at least one server is required. Every error names
+ * then radius {} with at least one server is required. With enabled = false
+ * and a radius {} section, everything is still checked but nothing starts. Every error names
  * "file:line: setting: problem", like the rest of conf.c.
  */
 #ifndef MENJIN_AUTH_CONF_H

@@ -9,8 +9,11 @@
 static const char *const api_names[CLI_ACTION__MAX] = {
 	[CLI_SHOW_DEVICES] = "device.list",
 	[CLI_SHOW_DEVICE] = "device.show",
-	[CLI_SHOW_SESSIONS] = "sessions.list",
-	[CLI_SHOW_POSTURE] = "posture.status",
+	[CLI_SHOW_SESSIONS] = "session.list",
+	[CLI_SHOW_POSTURE] = "posture.kpi",
+	[CLI_SHOW_POSTURE_DEVICE] = "posture.show",
+	[CLI_SHOW_RADIUS] = "radius.status",
+	[CLI_SHOW_CENTRAL] = "central.status",
 	[CLI_SHOW_AD] = "ad.status",
 	[CLI_SHOW_STATS] = "stats",
 	[CLI_SHOW_EVENTS] = "events",
@@ -25,6 +28,7 @@ static const char *const api_names[CLI_ACTION__MAX] = {
 	[CLI_REQUEST_REAUTH] = "device.reauth",
 	[CLI_REQUEST_SYNC_AD] = "ad.sync",
 	[CLI_REQUEST_SYNC_POSTURE] = "posture.sync",
+	[CLI_REQUEST_SYNC_FEEDS] = "feeds.poll",
 	[CLI_REQUEST_RELOAD] = "config.reload",
 	[CLI_CAPTURE] = "capture.start",
 	[CLI_CONFIGURE] = "config.show",
@@ -91,6 +95,9 @@ int cli_api_request(const struct cli_cmd *cmd, const char *user, const char *sou
 			     cli_cmd_get(cmd, CLI_S_DEVICE));
 		break;
 	case CLI_SHOW_SESSIONS:
+		/* session.list takes no filter: the CLI picks the device's rows */
+		break;
+	case CLI_SHOW_POSTURE_DEVICE:
 		rc = set_str(args, "mac", cli_cmd_get(cmd, CLI_S_MAC));
 		break;
 	case CLI_SHOW_EVENTS:

@@ -43,7 +43,7 @@ int cli_api_reply(const char *line, size_t len, json_t **result, char *err, size
 /* menjind's error for what the administrator typed, prefixed with the command. */
 void cli_api_error(const char *what, const char *api_cmd, const char *error, char *out, size_t outlen);
 
-/* `show posture` for a menjind without posture.status: the same summary
+/* `show posture` for a menjind without posture.kpi: the same summary
  * counted from device.show answers (the CLI asks for each device, at most
  * CLI_POSTURE_FANOUT). Returns {"total": ROW, "roles": [ROW...],
  * "baselines": [], "counted_from": N}, ROW = {name, devices, compliant,

@@ -734,7 +734,7 @@ int cli_format_generic(json_t *v, const struct cli_format_opts *o, struct cli_bu
 static int format_devices(json_t *r, const struct cli_format_opts *o, struct cli_buf *out)
 {
 	static const struct cli_col cols[] = {
-		{ "MAC", 17, 0 }, { "IP", 7, CLI_COL_SHRINK }, { "STATE", 5, CLI_COL_SHRINK },
+		{ "MAC", 17, 0 }, { "IP", 15, 0 }, { "STATE", 8, CLI_COL_SHRINK },
 		{ "ROLE", 4, CLI_COL_SHRINK }, { "HOSTNAME", 8, CLI_COL_SHRINK }, { "REASON", 10, CLI_COL_SHRINK },
 	};
 	struct cli_table t;
@@ -987,29 +987,39 @@ static int format_roles(json_t *r, const struct cli_format_opts *o, struct cli_b
 
 /* ---- sessions, posture, configuration -------------------------------------------------------- */
 
-static int format_sessions(json_t *r, const struct cli_format_opts *o, struct cli_buf *out)
+/* session.list: 802.1X and MAB sessions; `device MAC` keeps that one's rows. */
+static int format_sessions(const struct cli_cmd *cmd, json_t *r, const struct cli_format_opts *o, struct cli_buf *out)
 {
 	static const struct cli_col cols[] = {
-		{ "MAC", 17, 0 }, { "IP", 7, CLI_COL_SHRINK }, { "KIND", 4, CLI_COL_SHRINK },
-		{ "IDENTITY", 8, CLI_COL_SHRINK }, { "STARTED", 10, CLI_COL_SHRINK }, { "ENDS", 10, CLI_COL_SHRINK },
+		{ "MAC", 17, 0 }, { "IDENTITY", 8, CLI_COL_SHRINK }, { "METHOD", 4, CLI_COL_SHRINK },
+		{ "STATE", 5, CLI_COL_SHRINK }, { "SINCE", 19, 0 }, { "ROLE", 4, CLI_COL_SHRINK },
 	};
 	struct cli_table t;
 	json_t *ss = json_object_get(r, "sessions"), *s;
+	const char *only = cli_cmd_get(cmd, CLI_S_MAC);
 	size_t i;
-	if (json_array_size(ss) == 0)
-		return cli_buf_printf(out, "no sessions\n");
+	if (!json_is_array(ss))
+		return cli_format_generic(r, o, out);
 	cli_table_init(&t, 6, cols);
 	json_array_foreach(ss, i, s) {
 		char nb[6][64];
+		const char *mac = jtext(s, "mac", nb[0], 64);
+		if (only && (mac == NULL || strcmp(mac, only) != 0))
+			continue;
 		const char *cells[6] = {
-			jtext(s, "mac", nb[0], 64), jtext(s, "ip", nb[1], 64), jtext(s, "kind", nb[2], 64),
-			jtext(s, "identity", nb[3], 64), jtime(s, "started", o, nb[4], 64), jtime(s, "ends", o, nb[5], 64),
+			mac, jtext(s, "identity", nb[1], 64), jtext(s, "method", nb[2], 64), jtext(s, "state", nb[3], 64),
+			jtime(s, "since", o, nb[4], 64), jtext(s, "role", nb[5], 64),
 		};
 		cli_table_add(&t, cells);
 	}
+	if (t.nrows == 0) {
+		cli_table_free(&t);
+		return cli_buf_printf(out, "no sessions\n");
+	}
 	cli_table_render(&t, o->width, out);
+	cli_buf_printf(out, "%u session%s\n", t.nrows, t.nrows == 1 ? "" : "s");
 	cli_table_free(&t);
-	return cli_buf_printf(out, "%zu session%s\n", json_array_size(ss), json_array_size(ss) == 1 ? "" : "s");
+	return out->failed ? -ENOMEM : 0;
 }
 
 static void posture_row(struct cli_table *t, json_t *row, const char *name)
@@ -1059,7 +1069,7 @@ static int format_posture(json_t *r, const struct cli_format_opts *o, struct cli
 	if (last)
 		cli_buf_printf(out, "\nlast import: %s\n", last);
 	if (json_is_integer(json_object_get(r, "counted_from")))
-		cli_buf_printf(out, "\n(counted by menjin-cli from %lld devices: this menjind has no posture.status yet)\n",
+		cli_buf_printf(out, "\n(counted by menjin-cli from %lld devices: this menjind has no posture.kpi yet)\n",
 			       jint(r, "counted_from", 0));
 	return out->failed ? -ENOMEM : 0;
 }
@@ -1120,7 +1130,7 @@ int cli_format_result(const struct cli_cmd *cmd, json_t *result, const struct cl
 	case CLI_SHOW_DEVICE:
 		return format_device(result, o, out);
 	case CLI_SHOW_SESSIONS:
-		return format_sessions(result, o, out);
+		return format_sessions(cmd, result, o, out);
 	case CLI_SHOW_POSTURE:
 		return format_posture(result, o, out);
 	case CLI_SHOW_EVENTS:
@@ -1144,6 +1154,15 @@ int cli_format_result(const struct cli_cmd *cmd, json_t *result, const struct cl
 	case CLI_REQUEST_OVERRIDE:
 	case CLI_REQUEST_CLEAR:
 		return format_override(cmd, result, o, out);
+	case CLI_REQUEST_REAUTH:
+		if (!json_is_boolean(json_object_get(result, "started")))
+			break;
+		return cli_buf_printf(out, "%s\n", json_is_true(json_object_get(result, "started")) ?
+						     "reauthentication started" : "a reauthentication is already under way");
+	case CLI_REQUEST_SYNC_AD:
+		if (jtext(result, "sync", b1, sizeof(b1)) == NULL)
+			break;
+		return cli_buf_printf(out, "%s AD sync started\n", jtext(result, "sync", b1, sizeof(b1)));
 	case CLI_REQUEST_RELOAD:
 		if (!json_is_object(result) || !json_object_get(result, "generation"))
 			break;

@@ -63,6 +63,12 @@ static const struct cli_node sessions_opts[] = {
 	{ 0 }
 };
 
+static const struct cli_node posture_kids[] = {
+	{ .word = "device", .value = CLI_V_MAC, .meta = "MAC", .slot = CLI_S_MAC, .action = CLI_SHOW_POSTURE_DEVICE,
+	  .help = "one device: GCB verdict, failing items, baselines" },
+	{ 0 }
+};
+
 static const struct cli_node events_opts[] = {
 	{ .word = "count", .value = CLI_V_NUMBER, .meta = "N", .slot = CLI_S_COUNT, .min = 1, .max = CLI_EVENTS_MAX,
 	  .help = "the newest N events (default 20, at most 1000)" },
@@ -80,6 +86,7 @@ static const struct cli_node configuration_kids[] = {
 
 static const struct cli_node show_kids[] = {
 	{ .word = "ad", .action = CLI_SHOW_AD, .help = "AD sync: state, last sync, counts" },
+	{ .word = "central", .action = CLI_SHOW_CENTRAL, .help = "threat feeds, blocklist, shared blocks, SOC queue" },
 	{ .word = "configuration", .action = CLI_SHOW_CONFIGURATION, .children = configuration_kids,
 	  .help = "the running configuration" },
 	{ .word = "devices", .alias = "device", .action = CLI_SHOW_DEVICES, .flags = F_OPTIONS,
@@ -87,10 +94,12 @@ static const struct cli_node show_kids[] = {
 	{ .word = "events", .action = CLI_SHOW_EVENTS, .flags = F_OPTIONS, .children = events_opts,
 	  .help = "recent decisions, overrides and audit" },
 	{ .word = "policy", .action = CLI_SHOW_POLICY, .help = "the ordered policy rules and the default" },
-	{ .word = "posture", .action = CLI_SHOW_POSTURE, .help = "GCB compliance by role and baseline" },
+	{ .word = "posture", .action = CLI_SHOW_POSTURE, .children = posture_kids,
+	  .help = "GCB compliance by role and baseline" },
+	{ .word = "radius", .action = CLI_SHOW_RADIUS, .help = "RADIUS servers (alive or dead) and counters" },
 	{ .word = "roles", .action = CLI_SHOW_ROLES, .help = "roles, ACLs, the quarantine allowlist" },
 	{ .word = "sessions", .action = CLI_SHOW_SESSIONS, .flags = F_OPTIONS, .children = sessions_opts,
-	  .help = "802.1X, MAB and DHCP sessions" },
+	  .help = "802.1X and MAB sessions" },
 	{ .word = "stats", .alias = "statistics", .action = CLI_SHOW_STATS,
 	  .help = "device counts, daemon and fast path" },
 	{ 0 }
@@ -151,6 +160,7 @@ static const struct cli_node sync_ad_opts[] = {
 static const struct cli_node request_sync_kids[] = {
 	{ .word = "ad", .action = CLI_REQUEST_SYNC_AD, .flags = F_OPTIONS, .children = sync_ad_opts,
 	  .help = "read Active Directory now" },
+	{ .word = "feeds", .action = CLI_REQUEST_SYNC_FEEDS, .help = "poll every threat feed now" },
 	{ .word = "posture", .action = CLI_REQUEST_SYNC_POSTURE, .help = "import GCB scan results now" },
 	{ 0 }
 };
@@ -158,7 +168,7 @@ static const struct cli_node request_sync_kids[] = {
 static const struct cli_node request_kids[] = {
 	{ .word = "device", .children = request_device_kids, .help = "decide a device by hand, or re-authenticate it" },
 	{ .word = "reload", .action = CLI_REQUEST_RELOAD, .help = "read the configuration file again" },
-	{ .word = "sync", .children = request_sync_kids, .help = "synchronise with AD or the GCB results now" },
+	{ .word = "sync", .children = request_sync_kids, .help = "AD, GCB results or threat feeds, now" },
 	{ 0 }
 };
 
@@ -1264,12 +1274,16 @@ static const char *const action_names[CLI_ACTION__MAX] = {
 	[CLI_SHOW_CONFIGURATION] = "show configuration",
 	[CLI_SHOW_CONFIG_HISTORY] = "show configuration history",
 	[CLI_SHOW_CONFIG_ROLLBACK] = "show configuration rollback",
+	[CLI_SHOW_POSTURE_DEVICE] = "show posture device",
+	[CLI_SHOW_RADIUS] = "show radius",
+	[CLI_SHOW_CENTRAL] = "show central",
 	[CLI_MONITOR_EVENTS] = "monitor events",
 	[CLI_REQUEST_OVERRIDE] = "request device",
 	[CLI_REQUEST_CLEAR] = "request device clear",
 	[CLI_REQUEST_REAUTH] = "request device reauth",
 	[CLI_REQUEST_SYNC_AD] = "request sync ad",
 	[CLI_REQUEST_SYNC_POSTURE] = "request sync posture",
+	[CLI_REQUEST_SYNC_FEEDS] = "request sync feeds",
 	[CLI_REQUEST_RELOAD] = "request reload",
 	[CLI_CAPTURE] = "capture",
 	[CLI_CONFIGURE] = "configure",

@@ -11,13 +11,18 @@
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "apicmd.h"
 #include "central_conf.h"
 #include "daemon.h"
 #include "events.h"
+#include "adsync.h"
+#include "daemon_posture.h"
+#include "devices.h"
 #include "feeds.h"
+#include "heartbeat.h"
 #include "fetch.h"
 #include "fpchan.h"
 #include "log.h"
@@ -34,6 +39,7 @@ struct daemon_central {
 	struct feeds        *feeds;
 	struct share        *share;
 	struct syslog_tls   *soc;
+	struct heartbeat    *heartbeat;
 	struct event        *share_ev;
 	/* The last merged list as the fast path wants it; fpchan points at it
 	 * until the next merge, and resends it on every resync. */
@@ -120,9 +126,77 @@ static void soc_sink(void *ctx, const char *line)
 		log_debug("central", "SOC queue refused an event line");
 }
 
+/* ---- heartbeat ---------------------------------------------------------- */
+
+struct posture_count {
+	struct menjind *d;
+	struct heartbeat_report *r;
+};
+
+static int count_one(void *ctx, const struct store_device *dev)
+{
+	struct posture_count *pc = ctx;
+	struct device_facts f;
+	if (devices_facts(pc->d->devices, dev, &f) < 0)
+		return 0;
+	int p = policy_posture(&pc->d->conf->policy, &f);
+	if (p >= 0 && p < POSTURE__MAX)
+		pc->r->posture[p]++;
+	return 0;
+}
+
+static int heartbeat_collect(void *ctx, struct heartbeat_report *r)
+{
+	struct daemon_central *g = ctx;
+	struct menjind *d = g->d;
+
+	if (gethostname(r->appliance, sizeof(r->appliance) - 1) < 0)
+		snprintf(r->appliance, sizeof(r->appliance), "menjin");
+	r->uptime = r->now - d->started;
+	snprintf(r->software_version, sizeof(r->software_version), "menjind");
+	snprintf(r->config_sha256, sizeof(r->config_sha256), "%s", d->conf->sha256);
+	r->fastpath_generation = d->generation;
+	if (store_device_counts(d->store, r->devices) < 0)
+		return -EIO;
+	struct posture_count pc = { .d = d, .r = r };
+	struct store_filter f = { .state = -1, .role_id = -1 };
+	if (store_device_foreach(d->store, &f, count_one, &pc) < 0)
+		return -EIO;
+	if (d->ad) {
+		struct adsync_status st;
+		adsync_get_status(d->ad, &st);
+		r->ad_last_sync = st.last_success;
+	}
+	r->gcb_last_import = daemon_posture_last_import(d);
+	for (unsigned i = 0; g->feeds && i < feeds_count(g->feeds) && r->nfeeds < HEARTBEAT_MAX_FEEDS; i++) {
+		struct feed_status st;
+		if (feeds_status(g->feeds, i, &st) < 0)
+			continue;
+		struct heartbeat_feed *hf = &r->feeds[r->nfeeds++];
+		snprintf(hf->name, sizeof(hf->name), "%s", st.name);
+		hf->last_sync = st.fetch.last_success;
+		hf->prefixes = st.prefixes;
+		snprintf(hf->error, sizeof(hf->error), "%.*s", HEARTBEAT_TEXT_MAX - 1, st.fetch.last_error);
+	}
+	r->blocklist_prefixes = g->nblocklist;
+	if (g->soc) {
+		const struct soc_queue *q = syslog_tls_queue(g->soc);
+		r->soc_queued = soc_queue_length(q);
+		r->soc_dropped = soc_queue_dropped(q);
+	}
+	return 0;
+}
+
 /* ---- start / stop ------------------------------------------------------ */
 
-static void glue_free(struct menjind *d, bool keep_blocklist)
+/* What happens to the fast path's blocklist when the glue goes. */
+enum blocklist_fate {
+	BLOCKLIST_KEEP,    /* reload: the new glue adopts the array */
+	BLOCKLIST_CLEAR,   /* feeds turned off: the fast path's list is emptied */
+	BLOCKLIST_LEAVE,   /* menjind stops: the fast path keeps its last tables */
+};
+
+static void glue_free(struct menjind *d, enum blocklist_fate fate)
 {
 	struct daemon_central *g = d->central;
 	if (g == NULL)
@@ -131,17 +205,37 @@ static void glue_free(struct menjind *d, bool keep_blocklist)
 		events_set_line_sink(d->events, NULL, NULL);
 	if (g->share_ev)
 		event_free(g->share_ev);
+	heartbeat_free(g->heartbeat);
 	feeds_free(g->feeds);
 	share_close(g->share);
 	syslog_tls_free(g->soc);
 	fetch_engine_free(g->fe);
-	if (!keep_blocklist) {
-		if (d->fp && g->blocklist)
-			fpchan_set_blocklist(d->fp, NULL, 0);
+	if (fate == BLOCKLIST_CLEAR && d->fp && g->blocklist)
+		fpchan_set_blocklist(d->fp, NULL, 0);
+	/* LEAVE: menjind_stop() frees the channel next, before the loop runs again. */
+	if (fate != BLOCKLIST_KEEP)
 		free(g->blocklist);
-	}
 	free(g);
 	d->central = NULL;
+}
+
+/* mkdir -p: feeds keep their last good copies in central's state_dir. */
+static int make_dirs(const char *path)
+{
+	char dir[FETCH_DIR_MAX];
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
 }
 
 /* prev: the array the fast path channel points at, adopted by the new glue. */
@@ -162,7 +256,7 @@ static int glue_start(struct menjind *d, struct fpmsg_prefix *prev, size_t nprev
 	d->central = g;
 
 	bool want_feeds = cs && (cs->feeds.nfeeds > 0 || cs->share_enabled);
-	if (cs == NULL || (!want_feeds && !cs->soc_enabled)) {
+	if (cs == NULL || (!want_feeds && !cs->soc_enabled && !cs->heartbeat_enabled)) {
 		if (g->blocklist) {   /* feeds turned off: the fast path's list goes too */
 			fpchan_set_blocklist(d->fp, NULL, 0);
 			free(g->blocklist);
@@ -179,15 +273,29 @@ static int glue_start(struct menjind *d, struct fpmsg_prefix *prev, size_t nprev
 		}
 		events_set_line_sink(d->events, soc_sink, g);
 	}
-	if (!want_feeds)
+	if (!want_feeds && !cs->heartbeat_enabled)
 		return 0;
 	g->fe = fetch_engine_new(d->base);
 	if (g->fe == NULL) {
 		snprintf(err, errlen, "feeds: out of memory");
 		return -ENOMEM;
 	}
-	if (cs->feeds.state_dir[0])
-		(void)mkdir(cs->feeds.state_dir, 0750);   /* feeds keep their last good copies there */
+	if (cs->heartbeat_enabled) {
+		struct heartbeat_source src = { .collect = heartbeat_collect, .ctx = g };
+		g->heartbeat = heartbeat_new(g->fe, &cs->heartbeat, &src, e, sizeof(e));
+		if (g->heartbeat == NULL) {
+			snprintf(err, errlen, "heartbeat: %s", e);
+			return -EINVAL;
+		}
+		if ((rc = heartbeat_start(g->heartbeat)) < 0) {
+			snprintf(err, errlen, "heartbeat: cannot start: %s", strerror(-rc));
+			return rc;
+		}
+	}
+	if (!want_feeds)
+		return 0;
+	if (cs->feeds.state_dir[0] && make_dirs(cs->feeds.state_dir) < 0)
+		log_warn("central", "%s: cannot create it; feeds keep no last good copies", cs->feeds.state_dir);
 	g->feeds = feeds_new(g->fe, &cs->feeds, apply_blocklist, g, e, sizeof(e));
 	if (g->feeds == NULL) {
 		snprintf(err, errlen, "feeds: %s", e);
@@ -220,7 +328,7 @@ int daemon_central_start(struct menjind *d, char *err, size_t errlen)
 {
 	int rc = glue_start(d, NULL, 0, err, errlen);
 	if (rc < 0)
-		glue_free(d, false);
+		glue_free(d, BLOCKLIST_CLEAR);
 	return rc;
 }
 
@@ -231,18 +339,18 @@ int daemon_central_reload(struct menjind *d, const struct conf *old, char *err, 
 		return 0;   /* unchanged: keep connections, polls and the queue */
 	struct fpmsg_prefix *prev = d->central ? d->central->blocklist : NULL;
 	size_t nprev = d->central ? d->central->nblocklist : 0;
-	glue_free(d, true);
+	glue_free(d, BLOCKLIST_KEEP);
 	int rc = glue_start(d, prev, nprev, err, errlen);
 	if (rc < 0) {
 		log_err("central", "feeds, sharing or SOC export not running after the reload: %s", err);
-		glue_free(d, false);
+		glue_free(d, BLOCKLIST_CLEAR);
 	}
 	return rc;
 }
 
 void daemon_central_stop(struct menjind *d)
 {
-	glue_free(d, false);
+	glue_free(d, BLOCKLIST_LEAVE);
 }
 
 /* ---- API --------------------------------------------------------------- */

@@ -220,6 +220,11 @@ void daemon_posture_stop(struct menjind *d)
 	glue_free(d);
 }
 
+int64_t daemon_posture_last_import(const struct menjind *d)
+{
+	return d->posture ? d->posture->last_file : 0;
+}
+
 /* ---- API --------------------------------------------------------------- */
 
 static struct daemon_posture *need(struct menjind *d, char *err, size_t errlen)

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct menjind;
 struct api_caller;
@@ -22,6 +23,9 @@ int daemon_posture_start(struct menjind *d, char *err, size_t errlen);
 /* After d->conf was replaced (old still valid during the call). */
 int daemon_posture_reload(struct menjind *d, const struct conf *old, char *err, size_t errlen);
 void daemon_posture_stop(struct menjind *d);
+
+/* Unix seconds of the last applied posture file; 0 never or posture off. */
+int64_t daemon_posture_last_import(const struct menjind *d);
 
 /* API handlers (apicmd.c's table). */
 int daemon_posture_cmd_show(struct menjind *d, const struct api_caller *who, json_t *args, json_t **result,

@@ -71,14 +71,16 @@ struct table_build *table_build_start(const struct table_build_input *in, char *
 		b->rules = malloc((in->nrules + 1) * sizeof(*b->rules));
 		if (!b->rules)
 			goto nomem;
-		memcpy(b->rules, in->rules, in->nrules * sizeof(*b->rules));
+		if (in->nrules)   /* an empty staged list may have no array (memcpy's NULL is UB) */
+			memcpy(b->rules, in->rules, in->nrules * sizeof(*b->rules));
 		memcpy(b->defaults, in->defaults, sizeof(b->defaults));
 	}
 	if (in->blocklist) {
 		b->prefixes = malloc((in->nprefixes + 1) * sizeof(*b->prefixes));
 		if (!b->prefixes)
 			goto nomem;
-		memcpy(b->prefixes, in->prefixes, in->nprefixes * sizeof(*b->prefixes));
+		if (in->nprefixes)   /* an empty BLOCKLIST_SET replace leaves no array */
+			memcpy(b->prefixes, in->prefixes, in->nprefixes * sizeof(*b->prefixes));
 	}
 	rc = rte_ctrl_thread_create(&b->thread, "mj-build", NULL, build_main, b);
 	if (rc) {

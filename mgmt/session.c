@@ -514,7 +514,7 @@ out:
 	return rc;
 }
 
-/* `show posture` from device.show, for a menjind without posture.status. */
+/* `show posture` from device.show, for a menjind without posture.kpi. */
 static int posture_by_device(struct session *s, json_t **result, char *err, size_t errlen)
 {
 	json_t *list, **details;

@@ -209,18 +209,22 @@ fi
 tmux new-session -d -s "$TMUX_SESSION" -x 100 -y 20 \
 	"ssh -t ${SSH_OPTS[*]} -i $CP_DIR/$ADMIN.key $ADMIN@127.0.0.1" 9>&-
 screen() { tmux capture-pane -p -t "$TMUX_SESSION" 2>/dev/null; }
-screen_has() { screen | grep -qF -- "$1"; }
+screen_has() { screen | grep -qF -- "$1"; }   # (tmux drops trailing spaces)
+# screen_check DESC TEXT: the terminal shows TEXT within 3 s; else what it shows
+screen_check() {
+	if wait_for 30 screen_has "$2"; then ok "$1"; else not_ok "$1"; screen | sed 's/^/#   | /'; fi
+}
 check "an interactive login greets and prompts" wait_for 100 screen_has "$ADMIN@"
 tmux send-keys -t "$TMUX_SESSION" "sh" Tab
-check "Tab completes 'sh' to 'show '" wait_for 30 screen_has "> show "
+screen_check "Tab completes 'sh' to 'show'" "> show"
 tmux send-keys -t "$TMUX_SESSION" "dev" Tab "?"
-check "? lists what may follow 'show devices'" wait_for 30 screen_has "only devices in this state"
-check "? offers the devices menjind knows" screen_has "$PRN"
-check "? says the command may end here" screen_has "<cr>"
+screen_check "? lists what may follow 'show devices'" "only devices in this state"
+screen_check "? offers the devices menjind knows" "$PRN"
+screen_check "? says the command may end here" "<cr>"
 tmux send-keys -t "$TMUX_SESSION" C-u "req dev 02:00:0a:0a:01:1" Tab
-check "Tab completes a MAC menjind knows" wait_for 30 screen_has "req dev $PRN "
+screen_check "Tab completes a MAC menjind knows" "req dev $PRN"
 tmux send-keys -t "$TMUX_SESSION" C-u "help" Enter
-check "long output pages on a terminal" wait_for 50 screen_has "-- more --"
+screen_check "long output pages on a terminal" "-- more --"
 tmux send-keys -t "$TMUX_SESSION" q
 tmux send-keys -t "$TMUX_SESSION" "exit" Enter
 gone() { ! tmux has-session -t "$TMUX_SESSION" 2>/dev/null; }

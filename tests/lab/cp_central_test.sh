@@ -26,6 +26,7 @@ done
 
 FEED=cplab$$
 FEED_STATE=/var/lib/menjin/central/feed-$FEED   # feeds keep their last good copy in central's state_dir
+STATE_DIR_EXISTED=no; [ -d /var/lib/menjin/central ] && STATE_DIR_EXISTED=yes
 NGINX_PID="" RSYSLOG_PID=""
 central_cleanup() {
 	cp_cleanup
@@ -34,6 +35,7 @@ central_cleanup() {
 		wait "$p" 2>/dev/null
 	done
 	rm -f "$FEED_STATE" "$FEED_STATE".*
+	[ "$STATE_DIR_EXISTED" = yes ] || rmdir /var/lib/menjin/central 2>/dev/null
 }
 trap central_cleanup EXIT
 
@@ -98,7 +100,7 @@ http {
 	}
 }
 CONF
-nginx -p "$CP_DIR/nginx" -e "$CP_DIR/nginx/error.log" -c "$CP_DIR/nginx/nginx.conf" -g 'daemon off;' 9>&- & 
+nginx -p "$CP_DIR/nginx" -e "$CP_DIR/nginx/error.log" -c "$CP_DIR/nginx/nginx.conf" -g 'daemon off;' 9>&- &
 NGINX_PID=$!
 check "nginx serves the feed over HTTPS on 127.0.0.1:$HTTPS_PORT" \
 	wait_for 50 bash -c "curl -sf --cacert '$K/ca.pem' https://127.0.0.1:$HTTPS_PORT/feed.json | grep -q indicator"
@@ -192,5 +194,10 @@ check "menjind's events reached the SOC's rsyslog over TLS" \
 check "with the structured data of the event (RFC 5424)" grep -q '\[menjin@32473 ' "$RECEIVED"
 check "central.status reports the SOC collector" \
 	test "$(api central.status | jget 'r["result"]["soc"]["collectors"][0]["state"]')" = up
+
+info "menjind stops: the fast path keeps its last tables, blocklist included"
+cp_stop
+check "the fast path still holds the feed's prefix after menjind stopped" \
+	bash -c "[ \"\$($BUILD/menjin-fpctl -s '$FP_SOCK' stats | awk '\$1 == \"blocklist.prefixes\" { print \$2 }')\" = 1 ]"
 
 lab_finish

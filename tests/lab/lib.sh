@@ -47,7 +47,12 @@ quiet_link() { # netns ifname: no offloads the fast path would have to undo, no 
 }
 
 lab_teardown() {
-	for ns in mjsw mjsrv $LAB_HOSTS; do ip netns del "$ns" 2>/dev/null; done
+	# nothing a test started in the office outlives it
+	for ns in mjsw mjsrv $LAB_HOSTS; do
+		pids=$(ip netns pids "$ns" 2>/dev/null)
+		[ -n "$pids" ] && kill $pids 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
 	ip link del mj-lan0 2>/dev/null
 	ip link del mj-up0 2>/dev/null
 	true
@@ -106,7 +111,7 @@ lab_config() {
 fp_start() {
 	local build=$1 conf=$2 log=$3 sock
 	sock=$(sed -n 's/^ *socket = "\(.*\)";/\1/p' "$conf" | head -n1)
-	"$build/menjin-fp" -c "$conf" >"$log" 2>&1 &
+	"$build/menjin-fp" -c "$conf" >"$log" 2>&1 9>&- &
 	FP_PID=$!
 	FP_SOCK=$sock
 	if ! wait_for 300 "$build/menjin-fpctl" -s "$sock" hello; then

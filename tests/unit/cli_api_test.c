@@ -52,8 +52,12 @@ static void test_requests(void **state)
 	expect_request("show device 02-00-0A-0A-01-0B", "{\"args\":{\"mac\":\"" MAC1 "\"},\"cmd\":\"device.show\"" WHO);
 	expect_request("show device 10.10.1.11", "{\"args\":{\"ip\":\"10.10.1.11\"},\"cmd\":\"device.show\"" WHO);
 	expect_request("show device pc1", "{\"args\":{\"name\":\"pc1\"},\"cmd\":\"device.show\"" WHO);
-	expect_request("show sessions device " MAC1, "{\"args\":{\"mac\":\"" MAC1 "\"},\"cmd\":\"sessions.list\"" WHO);
-	expect_request("show posture", "{\"args\":{},\"cmd\":\"posture.status\"" WHO);
+	expect_request("show sessions device " MAC1, "{\"args\":{},\"cmd\":\"session.list\"" WHO);   /* filtered here */
+	expect_request("show posture", "{\"args\":{},\"cmd\":\"posture.kpi\"" WHO);
+	expect_request("show posture device " MAC1, "{\"args\":{\"mac\":\"" MAC1 "\"},\"cmd\":\"posture.show\"" WHO);
+	expect_request("show radius", "{\"args\":{},\"cmd\":\"radius.status\"" WHO);
+	expect_request("show central", "{\"args\":{},\"cmd\":\"central.status\"" WHO);
+	expect_request("request sync feeds", "{\"args\":{},\"cmd\":\"feeds.poll\"" WHO);
 	expect_request("show ad", "{\"args\":{},\"cmd\":\"ad.status\"" WHO);
 	expect_request("show stats", "{\"args\":{},\"cmd\":\"stats\"" WHO);
 	expect_request("show events", "{\"args\":{\"limit\":20},\"cmd\":\"events\"" WHO);

@@ -366,6 +366,39 @@ static void test_changes(void **state)
 	cli_buf_free(&b);
 }
 
+static void test_sessions(void **state)
+{
+	struct cli_buf b;
+	struct cli_cmd cmd;
+	(void)state;
+	static const char sessions[] =
+		"{\"sessions\": [{\"mac\": \"02:00:0a:0a:01:0b\", \"identity\": \"host/pc1.office.example\","
+		" \"method\": \"eap\", \"state\": \"authenticated\", \"authorized\": true, \"since\": \"2026-11-25T12:00:00Z\","
+		" \"session_timeout\": 3600, \"role\": \"staff\"},"
+		"{\"mac\": \"02:00:0a:0a:01:14\", \"identity\": \"02000a0a0114\", \"method\": \"mab\","
+		" \"state\": \"authenticated\", \"since\": null, \"role\": \"printers\"}], \"count\": 2}";
+	format_cmd(CLI_SHOW_SESSIONS, sessions, &o80, &b);
+	assert_true(widest(b.p) <= 80);
+	assert_non_null(strstr(b.p, "MAC "));
+	assert_non_null(strstr(b.p, "host/pc1."));   /* the widest column gives first */
+	assert_non_null(strstr(b.p, "2026-11-25 20:00:00"));   /* times are never cut */
+	assert_non_null(strstr(b.p, "2026-11-25 20:00:00"));
+	assert_non_null(strstr(b.p, "2 sessions\n"));
+	cli_buf_free(&b);
+	/* show sessions device MAC: that device's rows only */
+	assert_int_equal(cli_parse_line("show sessions device 02:00:0a:0a:01:14", CLI_MODE_EXEC, &cmd, NULL, 0), 0);
+	json_t *v = load(sessions);
+	cli_buf_init(&b, 0);
+	cli_format_result(&cmd, v, &o80, &b);
+	assert_null(strstr(b.p, "02:00:0a:0a:01:0b"));
+	assert_non_null(strstr(b.p, "1 session\n"));
+	cli_buf_free(&b);
+	json_decref(v);
+	format_cmd(CLI_REQUEST_REAUTH, "{\"started\": true}", &o80, &b);
+	assert_string_equal(b.p, "reauthentication started\n");
+	cli_buf_free(&b);
+}
+
 static void test_help(void **state)
 {
 	struct cli_completion c;
@@ -428,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_generic_and_stats),
 		cmocka_unit_test(test_policy_roles_history),
 		cmocka_unit_test(test_changes),
+		cmocka_unit_test(test_sessions),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_pipes),
 	};

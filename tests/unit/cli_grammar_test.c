@@ -61,6 +61,10 @@ static void test_every_exec_command(void **state)
 		{ "show sessions", CLI_SHOW_SESSIONS },
 		{ "show sessions device " MAC1, CLI_SHOW_SESSIONS },
 		{ "show posture", CLI_SHOW_POSTURE },
+		{ "show posture device " MAC1, CLI_SHOW_POSTURE_DEVICE },
+		{ "show radius", CLI_SHOW_RADIUS },
+		{ "show central", CLI_SHOW_CENTRAL },
+		{ "request sync feeds", CLI_REQUEST_SYNC_FEEDS },
 		{ "show ad", CLI_SHOW_AD },
 		{ "show stats", CLI_SHOW_STATS },
 		{ "show statistics", CLI_SHOW_STATS },
@@ -168,6 +172,7 @@ static void test_ambiguity(void **state)
 	expect_error("show s", "show: 's' is ambiguous: sessions or stats?");
 	expect_error("show p", "'p' is ambiguous: policy or posture?");
 	expect_error("c", "'c' is ambiguous: capture or configure?");
+	expect_error("show c", "'c' is ambiguous: central or configuration?");
 	expect_error("request device " MAC1 " admit r x", "'r' is ambiguous: role or reason?");
 }
 
@@ -185,7 +190,7 @@ static void test_suggestions(void **state)
 	expect_error("show devices state admited", "unknown state 'admited': did you mean 'admitted'?");
 	expect_error("show devices state frozen", "expected unknown, quarantined, admitted or blocked");
 	expect_error("xyzzy", "unknown command 'xyzzy' (type ? or help");
-	expect_error("show xyzzy", "show: unknown word 'xyzzy'; expected ad, configuration, devices");
+	expect_error("show xyzzy", "show: unknown word 'xyzzy'; expected ad, central, configuration, devices");
 	expect_error("show devices | mach pc", "unknown filter '| mach': did you mean 'match'?");
 	/* a one-letter slip is not guessed at */
 	expect_error("show z", "show: unknown word 'z'; expected");

@@ -203,6 +203,9 @@ static void test_dot1x_sections(void **state)
 	assert_int_equal(load("dot1x = { enabled = false; };", &c, err), 0);
 	assert_false(c->auth->enabled);
 	conf_free(c);
+	/* switched off, but its sections are still checked */
+	assert_int_equal(load("dot1x = { enabled = false; };\nradius = { servers = ( ); };", &c, err), -EINVAL);
+	assert_non_null(strstr(err, "menjin.conf:2: radius.servers"));
 	assert_int_equal(load("dot1x = { quiet_period = 5; unreachable = \"deny\"; };\n"
 			      "radius = { nas_identifier = \"t\"; timeout = 2; servers = (\n"
 			      "  { address = \"127.0.0.1\"; auth_port = 18120; acct_port = 0; secret = \"long-enough\"; },\n"
