@@ -54,7 +54,7 @@ ifneq ($(wildcard controlplane/tools/menjin-bundle.c),)
 PROGS += $(BUILD)/menjin-bundle
 endif
 
-.PHONY: all deps test unit golden lab fuzz fuzz-run bench run stop clean check-deps
+.PHONY: all deps test lint unit golden lab fuzz fuzz-run bench run stop clean check-deps
 all: $(PROGS) $(UNIT_BINS)
 
 ifeq ($(V),1)
@@ -114,6 +114,7 @@ DEB_PKGS := build-essential pkg-config clang llvm libclang-rt-14-dev \
             isc-dhcp-client procps psmisc socat ethtool
 # Packages of later features: one line each, added by the change that needs them.
 DEB_PKGS += python3-matplotlib
+DEB_PKGS += cppcheck
 DEB_PKGS += openssh-server
 DEB_PKGS += openssh-client
 DEB_PKGS += tmux
@@ -146,8 +147,22 @@ deps:
 
 test: deps
 	$(MAKE) all
+	$(MAKE) lint
 	$(MAKE) fuzz
 	bash tests/run.sh $(BUILD)
+
+# Static analysis of the project's own code. System headers are not read
+# (too slow, and not ours), so the few macros cppcheck must know are given.
+CPPCHECK_DEFS := -D__x86_64__ \
+	'-Djson_array_foreach(a,i,v)=for(i=0;i<json_array_size(a)&&(v=json_array_get(a,i));i++)' \
+	'-Djson_object_foreach(o,k,v)=for(k=json_object_iter_key(json_object_iter(o));k&&(v=json_object_iter_value(json_object_key_to_iter(k)));k=json_object_iter_key(json_object_iter_next(o,json_object_key_to_iter(k))))' \
+	'-DLIST_HEAD(name,type)=struct name{struct type*lh_first;}' \
+	'-DLIST_ENTRY(type)=struct{struct type*le_next;struct type**le_prev;}' \
+	'-DTAILQ_HEAD(name,type)=struct name{struct type*tqh_first;struct type**tqh_last;}' \
+	'-DTAILQ_ENTRY(type)=struct{struct type*tqe_next;struct type**tqe_prev;}'
+lint:
+	cppcheck -q --std=c11 --enable=warning,portability --inline-suppr --error-exitcode=1 -j2 \
+	  $(CPPCHECK_DEFS) -Idataplane -Icontrolplane -Imgmt dataplane controlplane mgmt
 
 unit: all
 	bash tests/run.sh $(BUILD) unit

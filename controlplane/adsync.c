@@ -1069,7 +1069,7 @@ const struct ad_computer *ad_snapshot_find_guid(const struct ad_snapshot *s, con
 {
 	if (!s || s->ncomputers == 0)
 		return NULL;
-	struct ad_computer key;
+	struct ad_computer key = {0};
 	memcpy(key.guid, guid, 16);
 	return bsearch(&key, s->computers, s->ncomputers, sizeof(key), cmp_computer_guid);
 }
@@ -1078,7 +1078,7 @@ const struct ad_group *ad_snapshot_find_group_guid(const struct ad_snapshot *s, 
 {
 	if (!s || s->ngroups == 0)
 		return NULL;
-	struct ad_group key;
+	struct ad_group key = {0};
 	memcpy(key.guid, guid, 16);
 	return bsearch(&key, s->groups, s->ngroups, sizeof(key), cmp_group_guid);
 }

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -683,7 +684,7 @@ static void put_string(struct cli_buf *b, const char *s)
 static void put_float(struct cli_buf *b, double v)
 {
 	char text[64];
-	if (v != v || v > 1.7976931348623157e308 || v < -1.7976931348623157e308) {
+	if (isnan(v) || isinf(v)) {
 		/* libconfig reads 1e999 as infinity but cannot read "inf" */
 		cli_buf_add(b, v < 0 ? "-1e999" : "1e999", v < 0 ? 6 : 5);
 		return;

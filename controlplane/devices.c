@@ -384,7 +384,7 @@ int devices_observe(struct devices *d, const struct device_obs *obs)
 		char port[32];
 		snprintf(port, sizeof(port), "%u", obs->port);
 		char vlan[8];
-		snprintf(vlan, sizeof(vlan), "%u", obs->vlan & 0x0fff);
+		snprintf(vlan, sizeof(vlan), "%u", (unsigned)(obs->vlan & 0x0fff));
 		snprintf(msg, sizeof(msg), "new device %s on %s vlan %s (%s)", mac, port_name(d, obs->port), vlan,
 			 obs->source);
 		struct event ev = { .severity = LOG_INFO, .kind = "device.new", .mac = mac, .msg = msg };

@@ -48,7 +48,7 @@ int pae_config_check(const struct pae_config *c, char *err, size_t errlen)
 	}
 	if (c->reauth_period_ms && c->reauth_period_ms < PAE_REAUTH_MIN_MS) {
 		snprintf(err, errlen, "reauth_period: %u ms is below %u ms", c->reauth_period_ms,
-			 PAE_REAUTH_MIN_MS);
+			 (unsigned)PAE_REAUTH_MIN_MS);
 		return -EINVAL;
 	}
 	if (c->max_req > PAE_MAX_RETRIES || c->max_start == 0 || c->max_start > PAE_MAX_RETRIES) {

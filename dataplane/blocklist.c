@@ -181,7 +181,7 @@ static int build4(struct blocklist *b, const char *name, uint32_t seq,
 	}
 	if (tbl8 > BLOCKLIST_MAX_TBL8_4) {
 		snprintf(errbuf, errlen, "IPv4 blocklist: prefixes longer than /24 fall in %u "
-			 "distinct /24 networks, at most %u", tbl8, BLOCKLIST_MAX_TBL8_4);
+			 "distinct /24 networks, at most %u", tbl8, (unsigned)BLOCKLIST_MAX_TBL8_4);
 		return -ENOSPC;
 	}
 	conf.type = RTE_FIB_DIR24_8;

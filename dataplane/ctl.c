@@ -125,7 +125,7 @@ static int on_hello(struct ctl *c, struct ctl_client *cl, struct nlmsghdr *req, 
 		return reply_error(cl, req, -EINVAL, "HELLO: FPA_VERSION missing");
 	if (nla_get_u32(tb[FPA_VERSION]) != FPMSG_VERSION) {
 		snprintf(err, sizeof(err), "HELLO: version %u not supported (this fast path speaks %u)",
-			 nla_get_u32(tb[FPA_VERSION]), FPMSG_VERSION);
+			 nla_get_u32(tb[FPA_VERSION]), (unsigned)FPMSG_VERSION);
 		return reply_error(cl, req, -EPROTO, err);
 	}
 	cl->hello = true;
@@ -291,7 +291,7 @@ static int on_acl_set(struct ctl *c, struct ctl_client *cl, struct nlmsghdr *req
 	action = nla_get_u8(tb[FPA_DEFAULT_ACTION]);
 	if (role == 0 || role >= FPMSG_MAX_ROLES) {
 		snprintf(err, sizeof(err), "ROLE_ACL_SET: role %u: must be 1..%u (role 0 is unrestricted)",
-			 role, FPMSG_MAX_ROLES - 1);
+			 role, (unsigned)FPMSG_MAX_ROLES - 1);
 		return reply_error(cl, req, -EINVAL, err);
 	}
 	if (action > FP_ACL_PERMIT)

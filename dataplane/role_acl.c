@@ -123,7 +123,7 @@ static int check_rule(const struct role_acl_spec *s, unsigned i, char *errbuf, s
 
 	if (s->role >= FPMSG_MAX_ROLES) {
 		snprintf(errbuf, errlen, "rule %u (id %u): role %u out of range (0..%u)",
-			 i, r->id, s->role, FPMSG_MAX_ROLES - 1);
+			 i, r->id, s->role, (unsigned)FPMSG_MAX_ROLES - 1);
 		return -EINVAL;
 	}
 	if (s->role == 0) {
@@ -229,7 +229,7 @@ struct role_acl *role_acl_build(const char *name, const struct role_acl_spec *ru
 		return NULL;
 	}
 	if (n > ROLE_ACL_MAX_RULES) {
-		snprintf(errbuf, errlen, "role ACL: %u rules, at most %u", n, ROLE_ACL_MAX_RULES);
+		snprintf(errbuf, errlen, "role ACL: %u rules, at most %u", n, (unsigned)ROLE_ACL_MAX_RULES);
 		return NULL;
 	}
 	for (unsigned role = 0; defaults != NULL && role < FPMSG_MAX_ROLES; role++) {
@@ -424,6 +424,8 @@ void role_acl_classify(const struct role_acl *a, const struct pkt_meta *const *m
 	while (n > 0) {
 		unsigned k = RTE_MIN(n, (unsigned)RACL_BATCH);
 
+		/* scratch is written, never read, by classify_batch */
+		// cppcheck-suppress legacyUninitvar
 		classify_batch(a, metas, dirs, roles, k, results,
 			       rule_index != NULL ? rule_index : scratch);
 		metas += k;

@@ -18,7 +18,7 @@ static void add_counter(void *arg, const char *name, uint64_t value)
 	char key[RTE_TEL_MAX_STRING_LEN];
 	size_t i;
 
-	for (i = 0; name[i] && i < sizeof(key) - 1; i++)
+	for (i = 0; i < sizeof(key) - 1 && name[i]; i++)
 		key[i] = name[i] == '.' ? '_' : name[i];
 	key[i] = 0;
 	rte_tel_data_add_dict_u64(arg, key, value);
