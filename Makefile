@@ -16,7 +16,7 @@
 BUILD      ?= build
 CC         ?= gcc
 SANITIZE   ?= 0
-PKGS       := libdpdk libpcap libnl-3.0 libconfig sqlite3 libevent jansson openssl cmocka libxml-2.0 libcurl ldap
+PKGS       := libdpdk libpcap libnl-3.0 libconfig sqlite3 libevent jansson openssl cmocka libxml-2.0 libcurl ldap libsystemd
 
 ifeq ($(SANITIZE),1)
 BUILD      := build-san
@@ -115,6 +115,7 @@ DEB_PKGS := build-essential pkg-config clang llvm libclang-rt-14-dev \
 # Packages of later features: one line each, added by the change that needs them.
 DEB_PKGS += python3-matplotlib
 DEB_PKGS += cppcheck
+DEB_PKGS += libsystemd-dev
 DEB_PKGS += openssh-server
 DEB_PKGS += openssh-client
 DEB_PKGS += tmux

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -61,6 +62,15 @@ static void on_term(evutil_socket_t sig, short what, void *arg)
 	if (stopping || dot1x_shutdown(d, stopped, d) < 0)
 		event_base_loopbreak(d->base);
 	stopping = true;
+}
+
+/* The event loop turns: menjind is alive for systemd's watchdog. */
+static void on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	sd_notify(0, "WATCHDOG=1");
 }
 
 int main(int argc, char **argv)
@@ -132,8 +142,23 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* under systemd (Type=notify): configuration loaded, api.sock listening */
+	struct event *watchdog = NULL;
+	uint64_t watchdog_usec = 0;
+	if (sd_watchdog_enabled(0, &watchdog_usec) > 0) {
+		struct timeval half = { .tv_sec = (time_t)(watchdog_usec / 2000000),
+					.tv_usec = (suseconds_t)(watchdog_usec / 2 % 1000000) };
+		watchdog = event_new(base, -1, EV_PERSIST, on_watchdog, NULL);
+		if (!watchdog || event_add(watchdog, &half) < 0)
+			log_err("main", "cannot arm the systemd watchdog timer");
+	}
+	sd_notify(0, "READY=1");
+
 	event_base_dispatch(base);
 
+	sd_notify(0, "STOPPING=1");
+	if (watchdog)
+		event_free(watchdog);
 	event_free(hup);
 	event_free(term);
 	event_free(intr);

@@ -17,6 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
@@ -72,6 +75,9 @@ struct ctl {
 	bool blocklist_dirty;
 	uint64_t punt_send_fail;
 	uint32_t next_epoch;
+	uint64_t watchdog_usec;         /* 0: systemd asked for no watchdog */
+	uint64_t watchdog_next_tsc;
+	uint64_t worker_loops[FP_MAX_WORKERS];
 	struct table_build *build;      /* NULL when no build runs */
 	struct ctl_pending pending;
 };
@@ -456,6 +462,36 @@ static int on_commit(struct ctl *c, struct ctl_client *cl, struct nlmsghdr *req,
 
 static void handle(struct ctl *c, struct ctl_client *cl, uint8_t *buf, size_t len);
 
+static void watchdog_init(struct ctl *c)
+{
+	if (sd_watchdog_enabled(0, &c->watchdog_usec) <= 0)
+		c->watchdog_usec = 0;
+}
+
+/* Tell systemd we live only while every worker loop advances: a stuck
+ * worker must get the fast path restarted (and the fail mode applied). */
+static void watchdog_poll(struct ctl *c)
+{
+	struct fp *fp = c->fp;
+	uint64_t now = rte_rdtsc();
+	bool alive = true;
+
+	if (!c->watchdog_usec || now < c->watchdog_next_tsc)
+		return;
+	c->watchdog_next_tsc = now + fp->tsc_hz / 1000000 * (c->watchdog_usec / 2);
+	for (unsigned w = 0; w < fp->nworkers; w++) {
+		uint64_t loops = __atomic_load_n(&fp->workers[w].loops, __ATOMIC_RELAXED);
+
+		if (loops == c->worker_loops[w])
+			alive = false;
+		c->worker_loops[w] = loops;
+	}
+	if (alive)
+		sd_notify(0, "WATCHDOG=1");
+	else
+		log_ctl(WARNING, "a worker lcore made no progress: watchdog not fed");
+}
+
 /* Collect a finished build: publish, answer its COMMIT, release the
  * commits that waited for it. */
 static void poll_build(struct ctl *c)
@@ -810,6 +846,9 @@ int ctl_run(struct fp *fp)
 		goto out;
 	}
 	log_ctl(NOTICE, "listening on %s", fp->conf.socket_path);
+	/* under systemd (Type=notify): ports started, socket listening */
+	sd_notify(0, "READY=1");
+	watchdog_init(&c);
 
 	while (!fp->quit) {
 		int n = 0;
@@ -830,11 +869,13 @@ int ctl_run(struct fp *fp)
 		}
 		forward_punts(&c);
 		poll_build(&c);
+		watchdog_poll(&c);
 		if (capture_poll(fp, done, sizeof(done)) == 1) {
 			log_ctl(INFO, "%s", done);
 			send_event(&c, done);
 		}
 	}
+	sd_notify(0, "STOPPING=1");
 	capture_stop(fp);
 	if (c.build) {
 		struct role_acl *acl;

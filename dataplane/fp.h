@@ -85,6 +85,7 @@ struct fp_worker {
 	struct fp_stats stats;
 	struct dev_counters *dev;       /* [devtab capacity] */
 	struct punt_limiter limiter;
+	uint64_t loops;                 /* advanced every loop: the watchdog's proof of life */
 } __rte_cache_aligned;
 
 struct fp {

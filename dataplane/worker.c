@@ -361,6 +361,7 @@ int worker_main(void *arg)
 		const struct fp_tables *t;
 
 		rte_rcu_qsbr_quiescent(fp->qsv, w->index);
+		__atomic_store_n(&w->loops, w->loops + 1, __ATOMIC_RELAXED);
 		if (fp->held) {
 			rte_pause();
 			continue;
