@@ -115,6 +115,7 @@ DEB_PKGS := build-essential pkg-config clang llvm libclang-rt-14-dev \
 # Packages of later features: one line each, added by the change that needs them.
 DEB_PKGS += python3-matplotlib
 DEB_PKGS += cppcheck
+DEB_PKGS += shellcheck
 DEB_PKGS += libsystemd-dev
 DEB_PKGS += openssh-server
 DEB_PKGS += openssh-client

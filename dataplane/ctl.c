@@ -758,7 +758,6 @@ static void forward_punts(struct ctl *c)
 			uint16_t len = rte_pktmbuf_data_len(m[i]);
 			/* sized for this frame: punts are frequent, 64 KiB each is not */
 			struct nl_msg *msg = nlmsg_alloc_size(NLMSG_HDRLEN + len + 128);
-			struct pkt_meta meta;
 			struct timespec ts;
 
 			if (!msg || !nlmsg_put(msg, 0, 0, FPMSG_PKT_PUNT, 0, 0)) {
@@ -769,8 +768,8 @@ static void forward_punts(struct ctl *c)
 			clock_gettime(CLOCK_REALTIME, &ts);
 			nla_put_u16(msg, FPA_PORT, (uint16_t)(m[i]->hash.usr >> 8));
 			nla_put_u8(msg, FPA_PUNT_REASON, (uint8_t)(m[i]->hash.usr & 0xff));
-			if (pkt_parse(frame, len, &meta) == 0 && (meta.flags & PKT_F_VLAN))
-				nla_put_u16(msg, FPA_VLAN, meta.vlan_tci);
+			if (m[i]->ol_flags & RTE_MBUF_F_RX_VLAN)
+				nla_put_u16(msg, FPA_VLAN, m[i]->vlan_tci);
 			nla_put_u64(msg, FPA_TIMESTAMP, (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec);
 			nla_put(msg, FPA_FRAME, len, frame);
 			broadcast(c, FPS_PUNT, msg);

@@ -73,6 +73,8 @@ struct punt_limiter {
 	uint64_t mac[PUNT_MEMORY];
 	uint64_t last_tsc[PUNT_MEMORY];
 	uint64_t tokens, last_refill_tsc;
+	uint64_t interval_tsc;          /* per-MAC interval, from the configuration */
+	uint64_t per_second;            /* this worker's share of the global rate */
 };
 
 struct capture_filter;

@@ -42,10 +42,9 @@ static inline uint64_t mac_key_hash(uint64_t k)
 static bool punt_allowed(const struct fp *fp, struct punt_limiter *l, uint64_t key, uint64_t now)
 {
 	unsigned i = mac_key_hash(key) & (PUNT_MEMORY - 1);
-	uint64_t interval = fp->tsc_hz / 1000 * fp->conf.punt_per_mac_interval_ms;
-	uint64_t per_worker = fp->conf.punt_global_per_second / fp->nworkers + 1;
+	uint64_t per_worker = l->per_second;
 
-	if (l->mac[i] == key && now - l->last_tsc[i] < interval)
+	if (l->mac[i] == key && now - l->last_tsc[i] < l->interval_tsc)
 		return false;
 	/* token bucket, one second deep */
 	l->tokens += (now - l->last_refill_tsc) * per_worker / fp->tsc_hz;
@@ -61,8 +60,8 @@ static bool punt_allowed(const struct fp *fp, struct punt_limiter *l, uint64_t k
 	return true;
 }
 
-static void punt(struct fp *fp, struct fp_worker *w, struct rte_mbuf *m, uint16_t port_index,
-		 uint8_t reason, bool consume)
+static void punt(struct fp *fp, struct fp_worker *w, struct rte_mbuf *m, const struct pkt_meta *meta,
+		 uint16_t port_index, uint8_t reason, bool consume)
 {
 	struct rte_mbuf *c = consume ? m : rte_pktmbuf_copy(m, fp->pool, 0, UINT32_MAX);
 
@@ -71,6 +70,13 @@ static void punt(struct fp *fp, struct fp_worker *w, struct rte_mbuf *m, uint16_
 		return;
 	}
 	c->hash.usr = (uint32_t)reason | (uint32_t)port_index << 8;
+	/* the control thread reports the tag without parsing the frame again */
+	if (meta->flags & PKT_F_VLAN) {
+		c->vlan_tci = meta->vlan_tci;
+		c->ol_flags |= RTE_MBUF_F_RX_VLAN;
+	} else {
+		c->ol_flags &= ~RTE_MBUF_F_RX_VLAN;
+	}
 	if (rte_ring_mp_enqueue(fp->punt_ring, c) != 0) {
 		rte_pktmbuf_free(c);
 		w->stats.drop[DROP_PUNT_FULL]++;
@@ -292,7 +298,7 @@ static void process_burst(struct fp *fp, struct fp_worker *w, const struct fp_ta
 		if (d.actions & ACT_PUNT) {
 			consumed = !(d.actions & ACT_FORWARD) && d.punt_reason == PUNT_EAPOL;
 			if (!(d.actions & ACT_PUNT_RATE_LIMITED) || punt_allowed(fp, &w->limiter, b.keys[i], now))
-				punt(fp, w, m, pi, d.punt_reason, consumed);
+				punt(fp, w, m, meta, pi, d.punt_reason, consumed);
 			else {
 				w->stats.drop[DROP_PUNT_RATE]++;
 				consumed = false;
@@ -354,6 +360,8 @@ int worker_main(void *arg)
 	struct rte_mbuf *pkts[FP_BURST];
 
 	memset(txq, 0, sizeof(txq));
+	w->limiter.interval_tsc = fp->tsc_hz / 1000 * fp->conf.punt_per_mac_interval_ms;
+	w->limiter.per_second = fp->conf.punt_global_per_second / fp->nworkers + 1;
 	rte_rcu_qsbr_thread_register(fp->qsv, w->index);
 	rte_rcu_qsbr_thread_online(fp->qsv, w->index);
 

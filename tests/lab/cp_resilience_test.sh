@@ -36,7 +36,8 @@ check "the clerk's PC is admitted" wait_for 20 can_ping mjpc1 10.10.0.100
 # --- kill -9 under traffic ------------------------------------------------
 in_ns mjpc1 ping -n -i 0.05 -c 100 -W 1 10.10.0.100 >"$CP_DIR/ping.out" 2>&1 &
 pinger=$!
-sleep 0.5
+# kill it only once the clerk's traffic is flowing
+wait_for 50 grep -q "bytes from" "$CP_DIR/ping.out"
 cp_kill9
 info "menjind killed with SIGKILL during the clerk's traffic"
 check "the clerk's PC keeps working without menjind" can_tcp mjpc1 10.10.0.100 80

@@ -180,10 +180,6 @@ has "fail open: the relay joins LAN and uplink when the fast path stops" "bypass
 expect_ok "fail closed: down" env MENJIN_SYSFS="$Q" MENJIN_PROFILE=hw/profiles/qemu-virt.conf "$SCRIPTS/menjin-failmode" down
 has "fail closed: af_packet ports are set down" "would run: ip link set dev eth1 down" "$T/out"
 
-if command -v shellcheck >/dev/null; then
-	expect_ok "hw scripts are shellcheck-clean" shellcheck -x hw/scripts/menjin-* hw/scripts/bypass-hook.example \
-		hw/image/*.sh
-else
-	ok "# SKIP shellcheck not installed"
-fi
+expect_ok "hw scripts are shellcheck-clean" shellcheck -x hw/scripts/menjin-* hw/scripts/bypass-hook.example \
+	hw/image/*.sh
 echo "1..$n"

@@ -11,7 +11,10 @@ RUN=/run/menjin-lab
 stop() {
 	[ -f "$RUN/menjind.pid" ] && kill "$(cat "$RUN/menjind.pid")" 2>/dev/null
 	[ -f "$RUN/fp.pid" ] && kill "$(cat "$RUN/fp.pid")" 2>/dev/null
-	sleep 0.5
+	# the fast path lets go of its ports before they are deleted
+	for f in "$RUN/menjind.pid" "$RUN/fp.pid"; do
+		[ -f "$f" ] && wait_for 100 sh -c "! kill -0 $(cat "$f") 2>/dev/null"
+	done
 	lab_teardown
 	rm -f "$RUN"/*.pid
 }
