@@ -103,6 +103,31 @@ static const char *const migrations[] = {
 	"CREATE TABLE meta ("
 	"  key TEXT PRIMARY KEY NOT NULL,"
 	"  value TEXT NOT NULL);",
+	/* 1 -> 2: configuration versions say who committed them and whether a
+	 * `commit confirmed` still waits; audit records carry the caller's
+	 * address; 802.1X/MAB sessions and posture overrides survive a restart */
+	"ALTER TABLE config_versions ADD COLUMN user TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE config_versions ADD COLUMN uid INTEGER NOT NULL DEFAULT -1;"
+	"ALTER TABLE config_versions ADD COLUMN origin TEXT NOT NULL DEFAULT 'file';"  /* file, cli, bundle */
+	"ALTER TABLE config_versions ADD COLUMN state TEXT NOT NULL DEFAULT 'confirmed';" /* confirmed, pending, rolled back */
+	"ALTER TABLE config_versions ADD COLUMN comment TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE config_versions ADD COLUMN confirm_by INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE audit ADD COLUMN source TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE auth_sessions ("
+	"  mac TEXT PRIMARY KEY NOT NULL,"
+	"  kind TEXT NOT NULL,"            /* dot1x, mab */
+	"  saved INTEGER NOT NULL,"
+	"  json TEXT NOT NULL);"           /* the session as auth8021x keeps it */
+	"CREATE TABLE posture_overrides ("
+	"  mac TEXT PRIMARY KEY NOT NULL,"
+	"  force INTEGER NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  waived TEXT NOT NULL,"          /* '\n' separated item ids */
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  uid INTEGER NOT NULL,"
+	"  user TEXT NOT NULL,"
+	"  reason TEXT NOT NULL);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include "policy.h"
 
-#define STORE_SCHEMA_VERSION   1
+#define STORE_SCHEMA_VERSION   2
 #define STORE_MAX_IPS          8       /* addresses remembered per device */
 #define STORE_CONFIG_VERSIONS  50      /* configuration versions kept */
 #define STORE_BUSY_TIMEOUT_MS  2000
