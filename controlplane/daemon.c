@@ -127,6 +127,26 @@ static int apply_versions(struct menjind *d, const struct conf *c, bool *rules_c
 				    &recorded);
 }
 
+/* The configuration to run: the local file (or a candidate text for it,
+ * local_text) with a central bundle's roles and policy in place of the
+ * local ones when a bundle is applied (daemon_central_compose). */
+static int load_conf(struct menjind *d, const char *local_text, struct conf **out, char *err, size_t errlen)
+{
+	char *composed = NULL;
+	int rc;
+
+	if ((rc = daemon_central_compose(d, local_text, &composed, err, errlen)) < 0)
+		return rc;
+	if (composed)
+		rc = conf_load_string(composed, d->conf_path, out, err, errlen);
+	else if (local_text)
+		rc = conf_load_string(local_text, d->conf_path, out, err, errlen);
+	else
+		rc = conf_load(d->conf_path, out, err, errlen);
+	free(composed);
+	return rc;
+}
+
 static void apply_logging(const struct conf *c)
 {
 	log_set_level((enum log_level)c->log_level);
@@ -160,7 +180,7 @@ int menjind_start(struct menjind *d, struct event_base *base, const char *conf_p
 	d->base = base;
 	d->started = (int64_t)time(NULL);
 	snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);
-	if ((rc = conf_load(conf_path, &d->conf, err, errlen)) < 0)
+	if ((rc = load_conf(d, NULL, &d->conf, err, errlen)) < 0)
 		return rc;
 	apply_logging(d->conf);
 
@@ -243,7 +263,7 @@ int menjind_reload(struct menjind *d, const char *who, struct reload_result *res
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	rc = conf_load(d->conf_path, &next, err, errlen);
+	rc = load_conf(d, NULL, &next, err, errlen);
 	if (rc < 0) {
 		d->reload_failures++;
 		log_err("daemon", "reload (%s) refused, configuration unchanged: %s", who, err);

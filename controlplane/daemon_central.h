@@ -27,6 +27,13 @@ int daemon_central_start(struct menjind *d, char *err, size_t errlen);
 int daemon_central_reload(struct menjind *d, const struct conf *old, char *err, size_t errlen);
 void daemon_central_stop(struct menjind *d);
 
+/* The text menjind loads when a central bundle is applied: the local
+ * configuration (local_text, or the file at d->conf_path when NULL) with
+ * the bundle's roles and policy in place of the local ones. *out is NULL
+ * (and 0 returned) when no bundle is applied: load the local text as it
+ * is. Errors name what is wrong ("line N: ..." of the local text). */
+int daemon_central_compose(struct menjind *d, const char *local_text, char **out, char *err, size_t errlen);
+
 /* API handlers (apicmd.c's table). */
 int daemon_central_cmd_status(struct menjind *d, const struct api_caller *who, json_t *args, json_t **result,
 			      char *err, size_t errlen);
