@@ -17,6 +17,8 @@ BUILD      ?= build
 CC         ?= gcc
 SANITIZE   ?= 0
 PKGS       := libdpdk libpcap libnl-3.0 libconfig sqlite3 libevent jansson openssl cmocka libxml-2.0 libcurl ldap libsystemd
+# AD sync: SASL GSSAPI bind with a keytab (MIT Kerberos)
+PKGS       += mit-krb5 mit-krb5-gssapi
 
 ifeq ($(SANITIZE),1)
 BUILD      := build-san
@@ -54,7 +56,7 @@ ifneq ($(wildcard controlplane/tools/menjin-bundle.c),)
 PROGS += $(BUILD)/menjin-bundle
 endif
 
-.PHONY: all deps test lint unit golden lab fuzz fuzz-run bench run stop clean check-deps
+.PHONY: all deps test lint unit golden lab fuzz fuzz-run bench bench-auth run stop clean check-deps
 all: $(PROGS) $(UNIT_BINS)
 
 ifeq ($(V),1)
@@ -136,6 +138,7 @@ DEB_PKGS += samba-dsdb-modules
 DEB_PKGS += samba-vfs-modules
 DEB_PKGS += ldap-utils
 DEB_PKGS += openscap-scanner
+DEB_PKGS += libkrb5-dev
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -190,6 +193,10 @@ fuzz-run: fuzz
 
 bench: deps all
 	bash tests/bench/run.sh $(BUILD)
+
+# The 802.1X authentication storm: menjin against hostapd (docs/bench.md).
+bench-auth: deps all
+	bash tests/bench/run.sh $(BUILD) auth
 
 run: deps all
 	bash tests/lab/office.sh start $(BUILD)

@@ -281,7 +281,8 @@ struct adsync_conf {
 	unsigned nuris;
 	char     uris[AD_MAX_URIS][AD_URI_MAX]; /* ldaps://host[:port] or ldap:// (StartTLS) */
 	char     bind_dn[AD_DN_MAX + 1];        /* DN or user@domain */
-	char     password_file[256];
+	char     password_file[256];            /* simple bind inside TLS, or */
+	char     keytab_file[256];              /* SASL GSSAPI bind with bind_dn as principal */
 	char     ca_file[256];
 	char     computer_base[AD_DN_MAX + 1];
 	char     group_base[AD_DN_MAX + 1];

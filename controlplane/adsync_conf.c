@@ -52,8 +52,18 @@ int adsync_conf_check(const struct adsync_conf *c, char *err, size_t errlen)
 	}
 	if (!c->bind_dn[0])
 		return bad(err, errlen, "ad.bind_dn: missing");
-	if (c->password_file[0] != '/')
-		return bad(err, errlen, "ad.password_file: must be an absolute path");
+	if (c->password_file[0] && c->keytab_file[0])
+		return bad(err, errlen, "ad.keytab_file: give password_file or keytab_file, not both");
+	if (c->keytab_file[0]) {
+		if (c->keytab_file[0] != '/')
+			return bad(err, errlen, "ad.keytab_file: must be an absolute path");
+		const char *at = strrchr(c->bind_dn, '@');
+		if (at == NULL || at == c->bind_dn || at[1] == '\0' || strchr(c->bind_dn, '='))
+			return bad(err, errlen, "ad.bind_dn: with keytab_file it is the Kerberos principal, "
+				   "user@REALM (\"%s\" is not)", c->bind_dn);
+	} else if (c->password_file[0] != '/') {
+		return bad(err, errlen, "ad.password_file: must be an absolute path (or give keytab_file)");
+	}
 	if (c->ca_file[0] != '/')
 		return bad(err, errlen, "ad.ca_file: must be an absolute path (the CA that signed the "
 			   "domain controllers' certificates)");
@@ -129,7 +139,7 @@ int adsync_conf_parse(const struct config_setting_t *ad, const char *file, struc
 		      char *err, size_t errlen)
 {
 	static const char *const known[] = {
-		"uris", "bind_dn", "password_file", "ca_file", "computer_base", "group_base",
+		"uris", "bind_dn", "password_file", "keytab_file", "ca_file", "computer_base", "group_base",
 		"poll_interval", "full_interval", "timeout", "page_size", "max_objects", "max_backoff",
 		"show_deleted", "deletion_sweep", NULL
 	};
@@ -185,6 +195,8 @@ int adsync_conf_parse(const struct config_setting_t *ad, const char *file, struc
 
 	if ((rc = get_string(ad, "bind_dn", c->bind_dn, sizeof(c->bind_dn), file, err, errlen)) < 0 ||
 	    (rc = get_string(ad, "password_file", c->password_file, sizeof(c->password_file), file, err,
+			     errlen)) < 0 ||
+	    (rc = get_string(ad, "keytab_file", c->keytab_file, sizeof(c->keytab_file), file, err,
 			     errlen)) < 0 ||
 	    (rc = get_string(ad, "ca_file", c->ca_file, sizeof(c->ca_file), file, err, errlen)) < 0 ||
 	    (rc = get_string(ad, "computer_base", c->computer_base, sizeof(c->computer_base), file, err,

@@ -6,6 +6,7 @@
  * with the configured CA and certificate verification demanded.
  */
 #include "adsync_ldap.h"
+#include "adsync_krb5.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -26,6 +27,7 @@ struct conn {
 	LDAP *ld;
 	const char *uri;
 	struct ad_job *job;
+	struct ad_krb5 *krb;          /* the job's ticket with keytab_file, else NULL */
 };
 
 /* Write the job's error message and return rc. */
@@ -122,6 +124,28 @@ static int set_opt(struct conn *c, int opt, const void *val, const char *name, c
 	return 0;
 }
 
+/* SASL GSSAPI with the ticket ad_krb5_acquire() got for this job. The
+ * service ticket is for ldap/<the host in the URI>, never a name from
+ * reverse DNS: the URI names the DC as its SPN and certificate do. */
+static int gssapi_bind(struct conn *c, struct ad_krb5 *krb, char *err, size_t errlen)
+{
+	const struct adsync_conf *cf = &c->job->conf;
+	LDAPURLDesc *lud = NULL;
+	char why[AD_ERR_MAX];
+	if (ldap_url_parse(c->uri, &lud) != LDAP_URL_SUCCESS || lud->lud_host == NULL || !lud->lud_host[0]) {
+		if (lud)
+			ldap_free_urldesc(lud);
+		snprintf(err, errlen, "%.100s: no host name for the GSSAPI bind", c->uri);
+		return -EINVAL;
+	}
+	int rc = ad_krb5_sasl_bind(krb, c->ld, lud->lud_host, why, sizeof(why));
+	ldap_free_urldesc(lud);
+	if (rc < 0)
+		snprintf(err, errlen, "%.100s: GSSAPI bind as %.100s (keytab %.60s) refused: %.200s", c->uri, cf->bind_dn,
+			 cf->keytab_file, why);
+	return rc;
+}
+
 static int conn_open(struct conn *c, const char *uri, const char *password, char *err, size_t errlen)
 {
 	const struct adsync_conf *cf = &c->job->conf;
@@ -161,6 +185,8 @@ static int conn_open(struct conn *c, const char *uri, const char *password, char
 		snprintf(err, errlen, "%.100s: %s failed: %.380s", uri, starttls ? "StartTLS" : "connecting", why);
 		return -ECONNREFUSED;
 	}
+	if (cf->keytab_file[0])
+		return gssapi_bind(c, c->krb, err, errlen);
 	struct berval cred = { .bv_val = (char *)password, .bv_len = strlen(password) };
 	rc = ldap_sasl_bind_s(c->ld, cf->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
 	if (rc != LDAP_SUCCESS) {
@@ -660,13 +686,20 @@ static int sync_on(struct conn *c, const char *password)
 int ad_ldap_run(struct ad_job *job)
 {
 	char password[AD_PASSWORD_MAX + 1];
-	struct conn c = { .job = job };
+	struct ad_krb5 krb = { 0 };
+	struct conn c = { .job = job, .krb = &krb };
 	int rc;
 
 	job->err[0] = job->failover[0] = '\0';
 	job->snap = NULL;
-	if ((rc = adsync_read_password(job->conf.password_file, password, sizeof(password), job->err,
-				       sizeof(job->err))) < 0)
+	password[0] = '\0';
+	/* A keytab gives this thread a ticket for the whole job (every DC). */
+	if (job->conf.keytab_file[0])
+		rc = ad_krb5_acquire(&krb, job->conf.keytab_file, job->conf.bind_dn, job->err, sizeof(job->err));
+	else
+		rc = adsync_read_password(job->conf.password_file, password, sizeof(password), job->err,
+					  sizeof(job->err));
+	if (rc < 0)
 		return job->rc = rc;
 
 	/* Try each DC once, starting with the one in use (so incremental syncs
@@ -692,6 +725,7 @@ int ad_ldap_run(struct ad_job *job)
 		}
 	}
 	explicit_bzero(password, sizeof(password));
+	ad_krb5_release(&krb);
 	if (rc < 0 && job->conf.nuris > 1 && rc != -ECANCELED)
 		snprintf(job->err, sizeof(job->err), "no domain controller answered: %.470s", job->failover);
 	return job->rc = rc;

@@ -36,6 +36,8 @@ struct api_conn {
 	bool                closing;      /* free once the output is written */
 	bool                pending;      /* an asynchronous answer is on its way */
 	json_t             *pending_result;
+	const struct apicmd *pending_cmd; /* APICMD_PENDING: audited when answered */
+	json_t             *pending_args;
 	char                refusal[256];  /* answered to the first request, then closed */
 	struct api_conn    *next;
 };
@@ -101,9 +103,14 @@ static enum api_role caller_role(const struct conf *c, uid_t uid, gid_t gid, cha
 
 /* ---- replies ---------------------------------------------------------- */
 
+static void audit(struct api *a, const struct api_conn *c, const char *cmd, json_t *args, const char *result);
+
 static void conn_free(struct api_conn *c)
 {
 	struct api *a = c->api;
+	if (c->pending_cmd && c->pending_cmd->changes)
+		audit(a, c, c->pending_cmd->name, c->pending_args, "started; the client left before the answer");
+	json_decref(c->pending_args);
 	for (struct api_conn **p = &a->conns; *p; p = &(*p)->next) {
 		if (*p == c) {
 			*p = c->next;
@@ -149,26 +156,34 @@ static void reply_err(struct api_conn *c, const char *msg)
 	json_decref(o);
 }
 
-/* Every changing call, allowed or not: store and syslog. */
-static void audit(struct api *a, const struct api_conn *c, const char *cmd, json_t *args, const char *result)
+void api_audit(struct menjind *d, const struct api_caller *who, const char *cmd, json_t *args, const char *result)
 {
 	char *argtext = args ? json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	char uid[16], msg[512];
-	snprintf(uid, sizeof(uid), "%u", c->who.uid);
-	snprintf(msg, sizeof(msg), "%s by %s (uid %u, %s): %s", cmd, c->who.user, c->who.uid,
-		 api_role_name(c->who.role), result);
-	if (store_audit_add(a->d->store, event_now_ms(), c->who.uid, c->who.user, cmd, argtext ? argtext : "{}",
-			    result) < 0)
+	snprintf(uid, sizeof(uid), "%u", who->uid);
+	snprintf(msg, sizeof(msg), "%s by %s (uid %u, %s%s%s): %s", cmd, who->user, who->uid, api_role_name(who->role),
+		 who->source[0] ? ", from " : "", who->source, result);
+	if (store_audit_add_source(d->store, event_now_ms(), who->uid, who->user, who->source, cmd,
+				   argtext ? argtext : "{}", result) < 0)
 		log_err("api", "audit record not stored: %s", msg);
 	struct event ev = { .severity = LOG_NOTICE, .kind = "audit", .msg = msg };
 	event_param(&ev, "uid", uid);
-	event_param(&ev, "user", c->who.user);
-	event_param(&ev, "login", c->who.login);
+	event_param(&ev, "user", who->user);
+	event_param(&ev, "login", who->login);
+	event_param(&ev, "role", api_role_name(who->role));
+	if (who->source[0])
+		event_param(&ev, "source", who->source);
 	event_param(&ev, "cmd", cmd);
 	event_param(&ev, "args", argtext ? argtext : "{}");
 	event_param(&ev, "result", result);
-	events_emit(a->d->events, &ev);
+	events_emit(d->events, &ev);
 	free(argtext);
+}
+
+/* Every changing call, allowed or not: store and syslog. */
+static void audit(struct api *a, const struct api_conn *c, const char *cmd, json_t *args, const char *result)
+{
+	api_audit(a->d, &c->who, cmd, args, result);
 }
 
 /* ---- asynchronous stats ----------------------------------------------- */
@@ -208,6 +223,33 @@ static void stats_answer(void *ctx, uint64_t cookie, int err, const struct fpcha
 		read_cb(c->bev, c);
 }
 
+void api_answer(struct api *a, uint64_t request, int err, const char *msg)
+{
+	struct api_conn *c = a ? conn_by_id(a, request) : NULL;
+	if (c == NULL || !c->pending_cmd)
+		return;   /* the client left before the answer */
+	const struct apicmd *ac = c->pending_cmd;
+	json_t *result = c->pending_result, *args = c->pending_args;
+	char text[APICMD_ERR_MAX];
+	c->pending_cmd = NULL;
+	c->pending_result = NULL;
+	c->pending_args = NULL;
+	c->pending = false;
+	if (err < 0)
+		snprintf(text, sizeof(text), "%s", msg && msg[0] ? msg : strerror(-err));
+	if (ac->changes)
+		audit(a, c, ac->name, args, err < 0 ? text : "ok");
+	if (err < 0) {
+		reply_err(c, text);
+		json_decref(result);
+	} else {
+		reply_ok(c, result);
+	}
+	json_decref(args);
+	if (!c->closing)
+		read_cb(c->bev, c);
+}
+
 /* ---- requests --------------------------------------------------------- */
 
 static int send_backlog(void *ctx, int64_t id, int64_t ts_ms, const char *kind, const char *mac, const char *json)
@@ -239,7 +281,7 @@ static void handle_line(struct api_conn *c, const char *line, size_t len)
 		return;
 	}
 	json_t *cmdv = json_object_get(req, "cmd"), *args = json_object_get(req, "args"),
-	       *user = json_object_get(req, "user");
+	       *user = json_object_get(req, "user"), *source = json_object_get(req, "source");
 	if (!json_is_string(cmdv)) {
 		reply_err(c, "bad request: \"cmd\" must be a string");
 		goto out;
@@ -252,6 +294,11 @@ static void handle_line(struct api_conn *c, const char *line, size_t len)
 		snprintf(c->who.user, sizeof(c->who.user), "%.*s", API_USER_MAX - 1, json_string_value(user));
 	else
 		snprintf(c->who.user, sizeof(c->who.user), "%s", c->who.login);
+	/* a display value like "user": the address the CLI's SSH_CLIENT names */
+	if (source && json_is_string(source))
+		snprintf(c->who.source, sizeof(c->who.source), "%.*s", API_SOURCE_MAX - 1, json_string_value(source));
+	else
+		c->who.source[0] = '\0';
 
 	const char *cmd = json_string_value(cmdv);
 	json_t *noargs = NULL;
@@ -300,6 +347,15 @@ static void handle_line(struct api_conn *c, const char *line, size_t len)
 	} else {
 		json_t *result = NULL;
 		int rc = ac->fn(a->d, &c->who, args, &result, err, sizeof(err));
+		if (rc == APICMD_PENDING) {
+			/* read_cb stops until api_answer() */
+			c->pending = true;
+			c->pending_cmd = ac;
+			c->pending_result = result;
+			c->pending_args = json_incref(args);
+			json_decref(noargs);
+			goto out;
+		}
 		if (ac->changes)
 			audit(a, c, ac->name, args, rc < 0 ? err : "ok");
 		if (rc < 0) {
@@ -401,6 +457,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	}
 	c->api = a;
 	c->id = ++a->next_id;
+	c->who.request = c->id;
 	c->who.uid = cred.uid;
 	c->who.pid = cred.pid;
 	c->who.role = caller_role(a->d->conf, cred.uid, cred.gid, c->who.login, sizeof(c->who.login));

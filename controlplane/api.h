@@ -18,12 +18,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <jansson.h>
 
 #define API_MAX_CLIENTS     64
-#define API_MAX_LINE        (64 * 1024)        /* one request */
+/* one request: config.commit carries a whole configuration file (at most
+ * CONF_FILE_MAX), which JSON escaping may make up to twice as long */
+#define API_MAX_LINE        (2 * 1024 * 1024 + 64 * 1024)
 #define API_MAX_OUTPUT      (4 * 1024 * 1024)  /* unread output before a client is dropped */
 #define API_IDLE_TIMEOUT_S  300                /* a silent client (not following) is closed */
 #define API_USER_MAX        64
+#define API_SOURCE_MAX      64                 /* "source": the SSH client's address */
 #define API_MAX_GROUPS      256                /* supplementary groups looked at */
 #define API_BACKLOG_EVENTS  1000               /* events sent before following */
 
@@ -39,6 +43,8 @@ struct api_caller {
 	enum api_role role;
 	char          login[API_USER_MAX];   /* from the password database */
 	char          user[API_USER_MAX];    /* as the request says, else login */
+	char          source[API_SOURCE_MAX]; /* as the request says ("" when absent) */
+	uint64_t      request;               /* the connection, for api_answer() */
 };
 
 struct api;
@@ -49,6 +55,13 @@ void api_free(struct api *a);
 /* A new event (JSON with id) for the clients following the stream. */
 void api_event(struct api *a, int64_t id, const char *json);
 unsigned api_client_count(const struct api *a);
+/* The answer to a command whose handler returned APICMD_PENDING: err 0
+ * sends the result the handler gave, else the error (msg, or strerror).
+ * Audited then when the command changes something. A connection that
+ * has gone is ignored. */
+void api_answer(struct api *a, uint64_t request, int err, const char *msg);
+/* One audit record (store and an `audit` event) as the API writes them. */
+void api_audit(struct menjind *d, const struct api_caller *who, const char *cmd, json_t *args, const char *result);
 const char *api_role_name(enum api_role r);
 
 #endif

@@ -1,5 +1,7 @@
 /* apicmd.c — management API commands (see apicmd.h). */
 #include "apicmd.h"
+#include "apicmd_capture.h"
+#include "apicmd_config.h"
 #include "daemon_central.h"
 #include "daemon_posture.h"
 #include "daemon_ad.h"
@@ -237,6 +239,7 @@ static json_t *device_detail(struct menjind *d, const struct store_device *dev)
 	for (unsigned i = 0; i < f.ngroups; i++)
 		json_array_append_new(groups, jstr(f.groups[i]));
 	json_object_set_new(facts, "ad_groups", groups);
+	json_object_set_new(facts, "ad_binding", daemon_ad_binding_json(d, &f));   /* which computer, by what */
 	json_t *posture = json_object();
 	json_object_set_new(posture, "recorded", json_string(posture_status_name(f.posture)));
 	json_object_set_new(posture, "effective", json_string(posture_status_name(policy_posture(&d->conf->policy, &f))));
@@ -245,6 +248,7 @@ static json_t *device_detail(struct menjind *d, const struct store_device *dev)
 	for (unsigned i = 0; i < f.nfailed; i++)
 		json_array_append_new(failed, jstr(f.failed[i]));
 	json_object_set_new(posture, "failed", failed);
+	json_object_set_new(posture, "override", daemon_posture_override_json(d, dev->mac));   /* waived / forced */
 	json_object_set_new(facts, "posture", posture);
 	json_object_set_new(o, "facts", facts);
 
@@ -693,6 +697,18 @@ static const struct apicmd table[] = {
 	{ "events", API_ROLE_OPERATOR, false, cmd_events, "{since?, limit?}: the event log" },
 	{ "events.follow", API_ROLE_OPERATOR, false, NULL, "{since?}: stream events as JSON lines" },
 	{ "config.reload", API_ROLE_ADMIN, true, cmd_config_reload, "reload the configuration file" },
+	/* configuration versions and the CLI's audit lines (apicmd_config.c) */
+	{ "config.show", API_ROLE_OPERATOR, false, apicmd_config_show,
+	  "{rollback?: N}: the configuration file's text N versions back (0: running), sha256, a pending confirm" },
+	{ "config.history", API_ROLE_OPERATOR, false, apicmd_config_history,
+	  "{limit?}: the versions applied, newest first: who, when, state, comment" },
+	{ "config.commit", API_ROLE_ADMIN, true, apicmd_config_commit,
+	  "{text, base_sha256, confirmed?: minutes, comment?}: check, write and apply a new configuration" },
+	{ "config.confirm", API_ROLE_ADMIN, true, apicmd_config_confirm, "keep what a commit confirmed applied" },
+	{ "audit.add", API_ROLE_OPERATOR, false, apicmd_audit_add,
+	  "{line, mode, result}: one audit record of a CLI command line" },
+	{ "capture.start", API_ROLE_ADMIN, true, apicmd_capture_start,
+	  "{port (name or index), filter?, count?}: capture frames of a fast path port to a pcap file" },
 	/* Active Directory (daemon_ad.c) */
 	{ "ad.status", API_ROLE_OPERATOR, false, daemon_ad_cmd_status, "AD sync: last sync, DC, USN, counts, errors" },
 	{ "ad.sync", API_ROLE_ADMIN, true, daemon_ad_cmd_sync, "{full?}: synchronise with AD now" },
@@ -702,9 +718,14 @@ static const struct apicmd table[] = {
 	{ "posture.kpi", API_ROLE_OPERATOR, false, daemon_posture_cmd_kpi,
 	  "share of devices GCB compliant, per role and per baseline" },
 	{ "posture.sync", API_ROLE_ADMIN, true, daemon_posture_cmd_sync, "read the posture spool now, start downloads" },
+	{ "posture.override", API_ROLE_ADMIN, true, daemon_posture_cmd_override,
+	  "{mac, waive?: [item ids], status?, duration?, reason}: a GCB exception or forced posture status" },
+	{ "posture.clear_override", API_ROLE_ADMIN, true, daemon_posture_cmd_clear_override,
+	  "{mac, reason}: remove a device's posture override" },
 	/* threat feeds, sharing, SOC export (daemon_central.c) */
 	{ "central.status", API_ROLE_OPERATOR, false, daemon_central_cmd_status,
-	  "threat feeds with prefix counts, the merged blocklist, shared blocks, SOC queue" },
+	  "the central bundle in force, threat feeds with prefix counts, the merged blocklist, shared blocks, SOC queue" },
+	{ "central.sync", API_ROLE_ADMIN, true, daemon_central_cmd_sync, "poll the centre for a new policy bundle now" },
 	{ "feeds.poll", API_ROLE_ADMIN, true, daemon_central_cmd_feeds_poll, "poll every threat feed now" },
 	{ "share.publish", API_ROLE_ADMIN, true, daemon_central_cmd_share_publish,
 	  "{ip, reason, ttl}: block an address here and share it with the neighbours" },

@@ -19,6 +19,10 @@
 
 struct menjind;
 
+/* A handler's return value when the answer comes later: *result is kept
+ * until then, and api_answer(who->request) sends it (or an error). */
+#define APICMD_PENDING        1
+
 typedef int (*apicmd_fn)(struct menjind *d, const struct api_caller *who, json_t *args, json_t **result,
 			 char *err, size_t errlen);
 

@@ -12,9 +12,13 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "solicit.h"
 
 #define CONCERN "8021x"
 #define HASH_BUCKETS 1024
+
+_Static_assert(AUTH_SESSION_ID_MAX == AUTH8021X_SESSION_ID_MAX && AUTH_SESSION_MAX_CLASS == AUTH8021X_MAX_CLASS &&
+	       AUTH_SESSION_MAX_PORTS == AUTH8021X_MAX_PORTS, "the saved session holds what a session holds");
 
 struct session {
 	struct auth8021x *a;
@@ -25,6 +29,7 @@ struct session {
 	struct event *timer;           /* the PAE's deadline */
 	struct event *interim;         /* accounting Interim-Update */
 	struct radius_request *aaa;    /* outstanding Access-Request */
+	const struct radius_client *aaa_rc;   /* the client it went to */
 	bool     aaa_failed;           /* it could not be sent: unreachable at the next timer */
 	size_t   state_len;            /* RADIUS State of the exchange (RFC 2865 5.24) */
 	uint8_t  state[AUTH8021X_STATE_MAX];
@@ -52,6 +57,21 @@ struct session {
 	/* the last verdict given, so an unchanged one is not repeated */
 	bool     told;
 	struct auth8021x_verdict last_told;
+	/* saved for a restart (ops.save) */
+	bool     saved;                /* a saved copy exists */
+	bool     persist_dirty;        /* something saved changed */
+	int64_t  saved_when;           /* pae.when of the saved copy */
+	bool     restoring;            /* the next verdict is the restored one */
+	bool     acct_start_due;       /* restored after a clean stop: Start from the loop */
+};
+
+/* A RADIUS client and the accounting requests it still carries; a reload
+ * replaces the current one and the old one lives until they are answered. */
+struct rc_ref {
+	struct auth8021x *a;
+	struct radius_client *rc;
+	unsigned pending;
+	struct rc_ref *next;           /* retired ones */
 };
 
 struct port_info {
@@ -64,14 +84,21 @@ struct auth8021x {
 	struct event_base *base;
 	struct auth8021x_conf conf;
 	struct auth8021x_ops ops;
-	struct radius_client *rc;
+	struct radius_client *rc;      /* = cur->rc */
+	struct rc_ref *cur;
+	struct rc_ref *retired;
+	struct event *reap;            /* frees retired clients with nothing pending */
 	struct radius_coa *coa;
+	struct event *acct_on;         /* Accounting-On, from the loop */
+	bool     acct_continues;       /* a restored session continues its accounting */
 	struct port_info ports[AUTH8021X_MAX_PORTS];
 	struct session *buckets[HASH_BUCKETS];
 	unsigned nsessions;
 	uint32_t boot_id;
 	uint32_t session_seq;
 	struct event *gc;
+	struct solicit solicit;        /* Request/Identity to segments' group address */
+	struct event *solicit_timer;
 	struct auth8021x_stats st;
 	/* shutdown */
 	bool     shutting_down;
@@ -86,6 +113,14 @@ static int64_t now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Saved sessions outlive the monotonic clock (a reboot): wall clock. */
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -208,6 +243,23 @@ static struct session *find(const struct auth8021x *a, const uint8_t mac[6])
 static void on_session_timer(evutil_socket_t fd, short what, void *arg);
 static void on_interim(evutil_socket_t fd, short what, void *arg);
 
+/* The MAB User-Name and User-Password of a MAC in the configured form. */
+static void mab_user_of(const struct auth8021x *a, const uint8_t mac[6], char out[RADIUS_STATION_ID_LEN])
+{
+	switch (a->conf.mab_format) {
+	case MAB_FORMAT_IETF:
+		radius_station_id(mac, out);
+		break;
+	case MAB_FORMAT_COLON:
+		mac_text(mac, out);
+		break;
+	default:
+		snprintf(out, RADIUS_STATION_ID_LEN, "%02x%02x%02x%02x%02x%02x", mac[0], mac[1], mac[2], mac[3],
+			 mac[4], mac[5]);
+		break;
+	}
+}
+
 static struct session *create(struct auth8021x *a, const uint8_t mac[6], uint16_t port, uint16_t tci)
 {
 	struct session *s;
@@ -234,18 +286,7 @@ static struct session *create(struct auth8021x *a, const uint8_t mac[6], uint16_
 		free(s);
 		return NULL;
 	}
-	switch (a->conf.mab_format) {
-	case MAB_FORMAT_IETF:
-		radius_station_id(mac, s->mab_user);
-		break;
-	case MAB_FORMAT_COLON:
-		mac_text(mac, s->mab_user);
-		break;
-	default:
-		snprintf(s->mab_user, sizeof(s->mab_user), "%02x%02x%02x%02x%02x%02x", mac[0], mac[1],
-			 mac[2], mac[3], mac[4], mac[5]);
-		break;
-	}
+	mab_user_of(a, mac, s->mab_user);
 	s->hnext = a->buckets[b];
 	a->buckets[b] = s;
 	a->nsessions++;
@@ -349,6 +390,7 @@ static void send_access_request(struct session *s, const uint8_t *eap, size_t ea
 				on_access_reply, s, &s->aaa);
 	if (rc < 0)
 		goto fail;
+	s->aaa_rc = a->rc;
 	free(at);
 	a->st.access_requests++;
 	if (mab)
@@ -370,7 +412,8 @@ static void shutdown_check(struct auth8021x *a);
 
 static void on_acct_reply(void *arg, int status, const struct radius_msg *m)
 {
-	struct auth8021x *a = arg;
+	struct rc_ref *ref = arg;
+	struct auth8021x *a = ref->a;
 	(void)m;
 	if (status < 0) {
 		a->st.acct_failed++;
@@ -378,6 +421,12 @@ static void on_acct_reply(void *arg, int status, const struct radius_msg *m)
 	}
 	if (a->acct_pending)
 		a->acct_pending--;
+	if (ref->pending)
+		ref->pending--;
+	/* A client replaced at a reload goes once it carries nothing (not
+	 * from here: callbacks must not free their client). */
+	if (ref != a->cur && ref->pending == 0)
+		event_active(a->reap, 0, 0);
 	shutdown_check(a);
 }
 
@@ -447,7 +496,7 @@ static void acct_send(struct auth8021x *a, struct session *s, uint32_t status_ty
 	}
 	if (rc == 0)
 		rc = radius_client_send(a->rc, RADIUS_SVC_ACCT, RADIUS_ACCOUNTING_REQUEST, at, NULL, 0,
-					on_acct_reply, a, NULL);
+					on_acct_reply, a->cur, NULL);
 	else
 		rc = -ENOSPC;
 	free(at);
@@ -458,6 +507,7 @@ static void acct_send(struct auth8021x *a, struct session *s, uint32_t status_ty
 	}
 	a->st.acct_requests++;
 	a->acct_pending++;
+	a->cur->pending++;
 }
 
 static void arm_interim(struct session *s)
@@ -532,6 +582,61 @@ static void send_eap(struct session *s, const uint8_t *eap, size_t len)
 	a->st.eap_tx++;
 }
 
+/* One EAP-Request/Identity to the PAE group address of a segment, for the
+ * supplicants on it that wait without a word (solicit.h). */
+static void send_group_identity(struct auth8021x *a, uint16_t port, uint16_t vlan_tci, uint8_t id)
+{
+	static const uint8_t pae_group[6] = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x03 };
+	uint8_t eap[EAP_HDR_LEN + 1], frame[EAPOL_FRAME_MAX];
+	size_t elen = 0, n = 0;
+	int rc = -ENOTCONN;
+
+	if (port >= AUTH8021X_MAX_PORTS || !a->ports[port].set)
+		return;     /* before the fast path told us the port's MAC */
+	if (eap_encode(eap, sizeof(eap), EAP_CODE_REQUEST, id, EAP_TYPE_IDENTITY, NULL, 0, &elen) == 0 &&
+	    eapol_encode(frame, sizeof(frame), pae_group, a->ports[port].mac, vlan_tci, EAPOL_EAP_PACKET, eap,
+			 elen, &n) == 0 && a->ops.send_frame)
+		rc = a->ops.send_frame(a->ops.arg, port, frame, n);
+	if (rc < 0) {
+		a->st.tx_errors++;
+		log_debug(CONCERN, "group Request/Identity not sent on port %u: %s", port, strerror(-rc));
+		return;
+	}
+	a->st.group_requests++;
+	log_debug(CONCERN, "port %u vlan %u: Request/Identity %u to the group address", port, vlan_tci & 0xfff, id);
+}
+
+static void arm_solicit(struct auth8021x *a)
+{
+	int64_t d = solicit_deadline(&a->solicit), now = now_ms();
+	struct timeval tv;
+
+	if (d == SOLICIT_NONE) {
+		evtimer_del(a->solicit_timer);
+		return;
+	}
+	d = d > now ? d - now : 0;
+	tv.tv_sec = (time_t)(d / 1000);
+	tv.tv_usec = (suseconds_t)(d % 1000) * 1000;
+	evtimer_add(a->solicit_timer, &tv);
+}
+
+static void on_solicit_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct auth8021x *a = arg;
+	int64_t now = now_ms();
+	uint16_t port, tci;
+	uint8_t id;
+	(void)fd;
+	(void)what;
+
+	if (a->shutting_down)
+		return;
+	while (solicit_next(&a->solicit, now, &port, &tci, &id) == 0)
+		send_group_identity(a, port, tci, id);
+	arm_solicit(a);
+}
+
 static void clear_grant(struct session *s)
 {
 	s->role[0] = s->filter_id[0] = s->vlan[0] = '\0';
@@ -584,6 +689,7 @@ static void run(struct session *s, const struct pae_out *out)
 			s->last_auth = act->method == PAE_METHOD_MAB ? AUTH_MAB
 				       : act->method == PAE_METHOD_EAP ? AUTH_DOT1X : AUTH_NONE;
 			s->verdict_dirty = true;
+			s->persist_dirty = true;
 			break;
 		case PAE_ACT_UNAUTHORIZE:
 			acct_stop(s, terminate_cause(act->reason));
@@ -632,6 +738,8 @@ static void emit_verdict(struct session *s)
 	snprintf(v.vlan, sizeof(v.vlan), "%s", s->vlan);
 	v.session_timeout_s = s->session_timeout_s;
 	snprintf(v.acct_session_id, sizeof(v.acct_session_id), "%s", s->acct_session_id);
+	v.restored = s->restoring;
+	s->restoring = false;
 	/* The same outcome again (a rejected MAC retried, a reauthentication
 	 * granting the same) is not news for the policy. */
 	if (s->told && memcmp(&v, &s->last_told, sizeof(v)) == 0)
@@ -647,6 +755,76 @@ static void emit_verdict(struct session *s)
 			 auth_result_name(v.auth), pae_reason_name(v.reason), v.identity);
 	if (a->ops.verdict)
 		a->ops.verdict(a->ops.arg, &v);
+}
+
+/* ---- saved for a restart ------------------------------------------------ */
+
+static int64_t to_wall(int64_t mono_t, int64_t mono_now, int64_t wall_now)
+{
+	int64_t w = wall_now + (mono_t - mono_now);
+	return w > 0 ? w : 1;
+}
+
+static void saved_form(const struct session *s, struct auth_session *r)
+{
+	int64_t mono = now_ms(), wall = wall_ms();
+
+	memset(r, 0, sizeof(*r));
+	memcpy(r->mac, s->pae.mac, 6);
+	r->method = s->pae.method;
+	snprintf(r->identity, sizeof(r->identity), "%s",
+		 s->pae.method == PAE_METHOD_MAB ? s->mab_user : s->pae.identity);
+	r->port = s->port;
+	r->vlan_tci = s->vlan_tci;
+	snprintf(r->role, sizeof(r->role), "%s", s->role);
+	snprintf(r->filter_id, sizeof(r->filter_id), "%s", s->filter_id);
+	snprintf(r->vlan, sizeof(r->vlan), "%s", s->vlan);
+	r->session_timeout_s = s->session_timeout_s;
+	r->interim_s = s->interim_s;
+	r->nclass = s->nclass;
+	memcpy(r->class_len, s->class_len, sizeof(r->class_len));
+	memcpy(r->class, s->class, sizeof(r->class));
+	if (s->pae.state == PAE_AUTHENTICATED) {
+		r->reauth_at_ms = s->pae.when == PAE_NO_DEADLINE ? 0 : to_wall(s->pae.when, mono, wall);
+		r->terminate = s->pae.terminate_at_when && r->reauth_at_ms;
+	} else {
+		r->reauth_at_ms = wall;     /* a reauthentication was under way: due */
+	}
+	snprintf(r->acct_session_id, sizeof(r->acct_session_id), "%s", s->acct_session_id);
+	r->acct_started = s->acct_started;
+	snprintf(r->acct_user, sizeof(r->acct_user), "%s", s->acct_user);
+	r->acct_start_ms = s->acct_started ? to_wall(s->acct_start_ms, mono, wall) : 0;
+	r->authorized_since_ms = s->authorized_since ? to_wall(s->authorized_since, mono, wall) : wall;
+	r->kept = s->pae.method == PAE_METHOD_CRITICAL || s->pae.last_reason == PAE_REASON_UNREACHABLE;
+	r->eapol = s->pae.eapol_seen;
+	r->saved_ms = wall;
+}
+
+/* Keep the saved copy equal to an authorized session: saved when it is
+ * AUTHENTICATED and something saved changed (authorization, role, timer),
+ * forgotten when its authorization ends. `force`: save in any state. */
+static void persist(struct session *s, bool force)
+{
+	struct auth8021x *a = s->a;
+	struct auth_session r;
+
+	if (!s->pae.authorized) {
+		if (s->saved && a->ops.forget)
+			a->ops.forget(a->ops.arg, s->pae.mac);
+		s->saved = false;
+		s->persist_dirty = false;
+		return;
+	}
+	if (!a->ops.save)
+		return;
+	if (!force && (s->pae.state != PAE_AUTHENTICATED ||
+		       (s->saved && !s->persist_dirty && s->saved_when == s->pae.when)))
+		return;
+	saved_form(s, &r);
+	a->ops.save(a->ops.arg, &r);
+	s->saved = true;
+	s->persist_dirty = false;
+	s->saved_when = s->pae.when;
 }
 
 static void arm(struct session *s)
@@ -672,6 +850,7 @@ static void after_event(struct session *s, const struct pae_out *out)
 	run(s, out);
 	emit_verdict(s);
 	arm(s);
+	persist(s, false);
 }
 
 static void on_session_timer(evutil_socket_t fd, short what, void *arg)
@@ -862,6 +1041,7 @@ static int on_coa(void *arg, const struct coa_request *req, uint32_t *cause)
 			copy_role(s->vlan, req->vlan);
 		snprintf(s->role, sizeof(s->role), "%s", s->filter_id[0] ? s->filter_id : s->vlan);
 		s->verdict_dirty = true;
+		s->persist_dirty = true;
 	}
 	if (req->has_session_timeout) {
 		struct pae_grant g = {
@@ -877,6 +1057,7 @@ static int on_coa(void *arg, const struct coa_request *req, uint32_t *cause)
 		run(s, &out);
 	emit_verdict(s);
 	arm(s);
+	persist(s, false);
 	return 0;
 }
 
@@ -903,6 +1084,55 @@ static void on_gc(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+static void on_reap(evutil_socket_t fd, short what, void *arg)
+{
+	struct auth8021x *a = arg;
+	(void)fd;
+	(void)what;
+
+	for (struct rc_ref **pp = &a->retired; *pp;) {
+		struct rc_ref *r = *pp;
+		if (r->pending == 0) {
+			*pp = r->next;
+			radius_client_free(r->rc);
+			free(r);
+			log_debug(CONCERN, "the RADIUS client replaced at a reload is closed");
+		} else {
+			pp = &r->next;
+		}
+	}
+}
+
+static void on_acct_on(evutil_socket_t fd, short what, void *arg)
+{
+	struct auth8021x *a = arg;
+	(void)fd;
+	(void)what;
+
+	if (a->shutting_down)
+		return;
+	/* RFC 2866 5.1: Accounting-On when the NAS starts. Servers take it as
+	 * "every session of this NAS ended" and close them; sessions restored
+	 * from before a restart continue, so it is left out then. */
+	if (a->acct_continues)
+		log_info(CONCERN, "Accounting-On not sent: restored sessions continue their accounting sessions");
+	else
+		acct_send(a, NULL, RADIUS_ACCT_ON, 0);
+	/* Sessions whose accounting was stopped (a clean stop) open a new one. */
+	for (unsigned b = 0; b < HASH_BUCKETS; b++)
+		for (struct session *s = a->buckets[b]; s; s = s->hnext) {
+			if (!s->acct_start_due)
+				continue;
+			s->acct_start_due = false;
+			if (!s->pae.authorized || s->acct_started || s->pae.method == PAE_METHOD_CRITICAL)
+				continue;
+			new_acct_session_id(a, s);
+			acct_start(s, s->pae.method);
+			s->persist_dirty = true;
+			persist(s, true);
+		}
+}
+
 /* ---- public ------------------------------------------------------------ */
 
 int auth8021x_new(struct event_base *base, const struct auth8021x_conf *conf,
@@ -927,9 +1157,16 @@ int auth8021x_new(struct event_base *base, const struct auth8021x_conf *conf,
 	if (ops)
 		a->ops = *ops;
 	a->boot_id = (uint32_t)time(NULL);
-	rc = radius_client_new(base, &a->conf.radius, &a->rc);
+	a->cur = calloc(1, sizeof(*a->cur));
+	if (!a->cur) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	a->cur->a = a;
+	rc = radius_client_new(base, &a->conf.radius, &a->cur->rc);
 	if (rc < 0)
 		goto fail;
+	a->rc = a->cur->rc;
 	radius_client_on_server_up(a->rc, on_server_up, a);
 	if (a->conf.coa_enabled) {
 		rc = radius_coa_listen(base, &a->conf.coa, on_coa, a, &a->coa);
@@ -937,12 +1174,17 @@ int auth8021x_new(struct event_base *base, const struct auth8021x_conf *conf,
 			goto fail;
 	}
 	a->gc = event_new(base, -1, EV_PERSIST, on_gc, a);
-	if (!a->gc || event_add(a->gc, &gc) != 0) {
+	a->reap = event_new(base, -1, 0, on_reap, a);
+	a->acct_on = evtimer_new(base, on_acct_on, a);
+	a->solicit_timer = evtimer_new(base, on_solicit_timer, a);
+	solicit_init(&a->solicit, (uint8_t)a->boot_id);
+	if (!a->gc || !a->reap || !a->acct_on || !a->solicit_timer || event_add(a->gc, &gc) != 0) {
 		rc = -ENOMEM;
 		goto fail;
 	}
-	/* RFC 2866 5.1: Accounting-On when the NAS starts. */
-	acct_send(a, NULL, RADIUS_ACCT_ON, 0);
+	/* Accounting-On from the loop: auth8021x_restore() comes first. */
+	static const struct timeval zero = { 0, 0 };
+	evtimer_add(a->acct_on, &zero);
 	*out = a;
 	return 0;
 fail:
@@ -959,10 +1201,25 @@ void auth8021x_free(struct auth8021x *a)
 			destroy(a->buckets[b]);
 	if (a->gc)
 		event_free(a->gc);
+	if (a->solicit_timer)
+		event_free(a->solicit_timer);
+	if (a->reap)
+		event_free(a->reap);
+	if (a->acct_on)
+		event_free(a->acct_on);
 	if (a->shutdown_timer)
 		event_free(a->shutdown_timer);
 	radius_coa_free(a->coa);
-	radius_client_free(a->rc);
+	while (a->retired) {
+		struct rc_ref *r = a->retired;
+		a->retired = r->next;
+		radius_client_free(r->rc);
+		free(r);
+	}
+	if (a->cur) {
+		radius_client_free(a->cur->rc);
+		free(a->cur);
+	}
 	free(a);
 }
 
@@ -1011,10 +1268,18 @@ int auth8021x_shutdown(struct auth8021x *a, void (*done)(void *arg), void *arg)
 			s->aaa = NULL;
 			evtimer_del(s->timer);
 			acct_stop(s, RADIUS_TERM_ADMIN_REBOOT);
+			/* The authorization outlives the stop (the fast path keeps
+			 * it); its accounting session ended, the next start opens
+			 * a new one. */
+			if (s->pae.authorized)
+				persist(s, true);
 		}
 	}
 	/* RFC 2866 5.1: Accounting-Off when the NAS is taken out of service. */
 	acct_send(a, NULL, RADIUS_ACCT_OFF, 0);
+	/* No request is acted upon any more; the port is free for a successor. */
+	radius_coa_free(a->coa);
+	a->coa = NULL;
 	shutdown_check(a);
 	return 0;
 }
@@ -1040,6 +1305,7 @@ static struct session *get_session(struct auth8021x *a, const uint8_t mac[6], ui
 		if (s->port != port || s->vlan_tci != tci) {
 			s->port = port;
 			s->vlan_tci = tci;
+			s->persist_dirty = true;
 		}
 		s->last_seen = now_ms();
 	}
@@ -1052,7 +1318,8 @@ int auth8021x_on_eapol(struct auth8021x *a, const uint8_t *frame, size_t len, ui
 	struct session *s;
 	struct pae_out out;
 	int64_t now = now_ms();
-	int why = 0;
+	int why = 0, rc;
+	bool authorized, identity;
 
 	if (a->shutting_down)
 		return -ESHUTDOWN;
@@ -1070,6 +1337,7 @@ int auth8021x_on_eapol(struct auth8021x *a, const uint8_t *frame, size_t len, ui
 	s = get_session(a, f.src, port, f.vlan_tci);
 	if (!s)
 		return -ENOSPC;
+	authorized = s->pae.authorized;
 	switch (f.type) {
 	case EAPOL_START:
 		pae_rx_start(&s->pae, now, &out);
@@ -1078,8 +1346,27 @@ int auth8021x_on_eapol(struct auth8021x *a, const uint8_t *frame, size_t len, ui
 		pae_rx_logoff(&s->pae, now, &out);
 		break;
 	default:
-		if (pae_rx_eap(&s->pae, now, f.body, f.body_len, &out) == -EBADMSG)
+		identity = f.body_len > EAP_HDR_LEN && f.body[0] == EAP_CODE_RESPONSE &&
+			   f.body[4] == EAP_TYPE_IDENTITY;
+		/* A Response/Identity may answer the segment's group request. */
+		if (identity && solicit_answers(&a->solicit, port, f.vlan_tci, f.body[1], now))
+			rc = pae_rx_eap_group(&s->pae, now, f.body, f.body_len, f.body[1], &out);
+		else
+			rc = pae_rx_eap(&s->pae, now, f.body, f.body_len, &out);
+		if (rc == -EBADMSG)
 			a->st.eapol_bad++;
+		/* An exchange starts: the other supplicants of the segment hear
+		 * its Responses (group address) and may then wait for a request
+		 * in silence. Ask them now, while this supplicant is busy with
+		 * its own exchange (an authenticated wpa_supplicant that hears
+		 * a request restarts and waits 30 s). Not for Responses we
+		 * ignore (the answers of authenticated MACs among them) nor for
+		 * reauthentications, which those answers cause 30 s later: a
+		 * storm would feed itself (solicit.h). */
+		if (rc == 0 && identity && !authorized) {
+			solicit_activity(&a->solicit, port, f.vlan_tci, now);
+			arm_solicit(a);
+		}
 		break;
 	}
 	after_event(s, &out);
@@ -1111,6 +1398,8 @@ int auth8021x_port_down(struct auth8021x *a, uint16_t port)
 {
 	int64_t now = now_ms();
 
+	solicit_forget_port(&a->solicit, port);
+	arm_solicit(a);
 	for (unsigned b = 0; b < HASH_BUCKETS; b++) {
 		for (struct session *s = a->buckets[b]; s; s = s->hnext) {
 			struct pae_out out;
@@ -1193,4 +1482,206 @@ void auth8021x_get_stats(const struct auth8021x *a, struct auth8021x_stats *s)
 const struct radius_client *auth8021x_radius(const struct auth8021x *a)
 {
 	return a->rc;
+}
+
+/* ---- restart and reload ------------------------------------------------ */
+
+int auth8021x_restore(struct auth8021x *a, const struct auth_session *r, int64_t now_wall)
+{
+	int64_t remaining, now = now_ms();
+	enum auth_session_fate fate = auth_session_plan(r, now_wall, &remaining);
+	struct pae_resume pr = { 0 };
+	struct session *s;
+	char mac[18];
+
+	if (fate == AUTH_SESSION_STALE)
+		return fate;
+	if (a->shutting_down)
+		return -ESHUTDOWN;
+	if ((r->method != PAE_METHOD_EAP && r->method != PAE_METHOD_MAB && r->method != PAE_METHOD_CRITICAL) ||
+	    r->nclass > AUTH8021X_MAX_CLASS || r->port >= AUTH8021X_MAX_PORTS || (r->mac[0] & 1))
+		return -EINVAL;
+	if (find(a, r->mac))
+		return -EEXIST;
+	s = create(a, r->mac, r->port, r->vlan_tci);
+	if (!s)
+		return a->nsessions >= a->conf.max_sessions ? -ENOSPC : -ENOMEM;
+	pr.method = r->method;
+	pr.identity = r->method == PAE_METHOD_MAB ? "" : r->identity;
+	pr.eapol_seen = r->eapol;
+	pr.terminate = r->terminate;
+	pr.kept = r->kept;
+	if (fate == AUTH_SESSION_RESUME)
+		pr.when = remaining == PAE_NO_DEADLINE ? PAE_NO_DEADLINE : now + remaining;
+	else if (fate == AUTH_SESSION_REAUTH)
+		pr.when = now + AUTH8021X_RESTORE_SETTLE_MS;
+	else
+		pr.when = now;      /* END: the Session-Timeout ran out while we were down */
+	pae_restore(&s->pae, r->mac, &a->conf.pae, &pr, now);
+	s->last_seen = now;
+	snprintf(s->role, sizeof(s->role), "%s", r->role);
+	snprintf(s->filter_id, sizeof(s->filter_id), "%s", r->filter_id);
+	snprintf(s->vlan, sizeof(s->vlan), "%s", r->vlan);
+	s->session_timeout_s = r->session_timeout_s;
+	s->interim_s = r->interim_s;
+	s->nclass = r->nclass;
+	memcpy(s->class_len, r->class_len, sizeof(s->class_len));
+	memcpy(s->class, r->class, sizeof(s->class));
+	snprintf(s->acct_session_id, sizeof(s->acct_session_id), "%s", r->acct_session_id);
+	s->authorized_since = now - (now_wall - r->authorized_since_ms);
+	if (s->authorized_since == 0)
+		s->authorized_since = -1;
+	if (r->method != PAE_METHOD_CRITICAL) {
+		if (r->acct_started && r->acct_session_id[0]) {
+			/* The accounting session goes on: no Start, and Session-Time
+			 * counts from the saved start. */
+			s->acct_started = true;
+			s->acct_method = r->method;
+			snprintf(s->acct_user, sizeof(s->acct_user), "%s", r->acct_user);
+			s->acct_start_ms = now - (now_wall - r->acct_start_ms);
+			a->acct_continues = true;
+			arm_interim(s);
+		} else {
+			s->acct_start_due = true;
+		}
+	}
+	s->last_auth = r->method == PAE_METHOD_MAB ? AUTH_MAB : r->method == PAE_METHOD_EAP ? AUTH_DOT1X : AUTH_NONE;
+	s->verdict_dirty = true;
+	s->restoring = true;
+	s->saved = true;
+	s->saved_when = s->pae.when;
+	mac_text(r->mac, mac);
+	log_info(CONCERN, "%s: %s session of \"%s\" restored, role \"%s\", %s%s", mac, pae_method_name(r->method),
+		 r->identity, r->role, auth_session_fate_name(fate),
+		 fate == AUTH_SESSION_RESUME && remaining != PAE_NO_DEADLINE ? " (timer continues)" : "");
+	emit_verdict(s);
+	arm(s);
+	return fate;
+}
+
+unsigned auth8021x_conf_changes(const struct auth8021x_conf *old, const struct auth8021x_conf *next)
+{
+	unsigned ch = 0;
+
+	/* Both come from auth8021x_conf_default() (zeroed) and field copies. */
+	if (memcmp(&old->radius, &next->radius, sizeof(old->radius)) != 0)
+		ch |= AUTH8021X_CHANGED_RADIUS;
+	if (old->coa_enabled != next->coa_enabled ||
+	    (next->coa_enabled && memcmp(&old->coa, &next->coa, sizeof(old->coa)) != 0))
+		ch |= AUTH8021X_CHANGED_COA;
+	if (memcmp(&old->pae, &next->pae, sizeof(old->pae)) != 0)
+		ch |= AUTH8021X_CHANGED_PAE;
+	if (strcmp(old->nas_identifier, next->nas_identifier) != 0 || old->nas_ip != next->nas_ip ||
+	    old->mab_format != next->mab_format || strcmp(old->critical_role, next->critical_role) != 0 ||
+	    old->framed_mtu != next->framed_mtu || old->acct_interim_s != next->acct_interim_s ||
+	    old->max_sessions != next->max_sessions || old->idle_timeout_ms != next->idle_timeout_ms ||
+	    old->rekick_ms != next->rekick_ms)
+		ch |= AUTH8021X_CHANGED_OTHER;
+	return ch;
+}
+
+static bool same_listen(const struct radius_coa_conf *x, const struct radius_coa_conf *y)
+{
+	return x->listen_len == y->listen_len && memcmp(&x->listen, &y->listen, x->listen_len) == 0;
+}
+
+int auth8021x_reconfigure(struct auth8021x *a, const struct auth8021x_conf *next, char *err, size_t errlen)
+{
+	struct rc_ref *ref = NULL;
+	struct radius_coa *coa = NULL;
+	unsigned ch;
+	int rc;
+
+	if ((rc = auth8021x_conf_check(next, err, errlen)) < 0)
+		return rc;
+	if (a->shutting_down) {
+		snprintf(err, errlen, "the authenticator is stopping");
+		return -ESHUTDOWN;
+	}
+	ch = auth8021x_conf_changes(&a->conf, next);
+	if (ch == 0)
+		return 0;
+	/* Everything that can fail first, then the swap. */
+	if (ch & AUTH8021X_CHANGED_RADIUS) {
+		ref = calloc(1, sizeof(*ref));
+		if (!ref) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		ref->a = a;
+		if ((rc = radius_client_new(a->base, &next->radius, &ref->rc)) < 0) {
+			free(ref);
+			snprintf(err, errlen, "radius: the new client cannot start: %s", strerror(-rc));
+			return rc;
+		}
+	}
+	if (ch & AUTH8021X_CHANGED_COA) {
+		/* The same address cannot be bound twice: close, then bind. */
+		bool same = a->coa && next->coa_enabled && same_listen(&a->conf.coa, &next->coa);
+		if (same) {
+			radius_coa_free(a->coa);
+			a->coa = NULL;
+		}
+		if (next->coa_enabled && (rc = radius_coa_listen(a->base, &next->coa, on_coa, a, &coa)) < 0) {
+			if (same && radius_coa_listen(a->base, &a->conf.coa, on_coa, a, &a->coa) < 0)
+				log_err(CONCERN, "the CoA listener could not be opened again with the old settings");
+			if (ref) {
+				radius_client_free(ref->rc);
+				free(ref);
+			}
+			snprintf(err, errlen, "coa: cannot listen: %s", strerror(-rc));
+			return rc;
+		}
+		radius_coa_free(a->coa);
+		a->coa = coa;
+	}
+	bool mab_format_changed = a->conf.mab_format != next->mab_format;
+	a->conf = *next;
+	if (mab_format_changed)
+		for (unsigned b = 0; b < HASH_BUCKETS; b++)
+			for (struct session *s = a->buckets[b]; s; s = s->hnext)
+				mab_user_of(a, s->pae.mac, s->mab_user);
+	if (ref) {
+		struct rc_ref *old = a->cur;
+		int64_t now = now_ms();
+		radius_client_on_server_up(old->rc, NULL, NULL);
+		old->next = a->retired;
+		a->retired = old;
+		a->cur = ref;
+		a->rc = ref->rc;
+		radius_client_on_server_up(a->rc, on_server_up, a);
+		/* Exchanges under way start again on the new servers (the old
+		 * server's State means nothing to them). */
+		for (unsigned b = 0; b < HASH_BUCKETS; b++)
+			for (struct session *s = a->buckets[b]; s; s = s->hnext) {
+				struct pae_out out;
+				if (pae_restart(&s->pae, now, &out) == 0)
+					after_event(s, &out);
+				if (s->aaa && s->aaa_rc != a->rc) {
+					/* Never left on the old client, which goes away. */
+					radius_client_cancel(s->aaa);
+					s->aaa = NULL;
+					s->aaa_failed = true;
+					arm(s);
+				}
+			}
+		if (old->pending == 0)
+			event_active(a->reap, 0, 0);
+	}
+	log_info(CONCERN, "new settings applied:%s%s%s%s", ch & AUTH8021X_CHANGED_RADIUS ? " RADIUS client replaced" : "",
+		 ch & AUTH8021X_CHANGED_COA ? (a->coa ? " CoA listener reopened" : " CoA off") : "",
+		 ch & AUTH8021X_CHANGED_PAE ? " timers" : "", ch & AUTH8021X_CHANGED_OTHER ? " NAS/MAB/limits" : "");
+	return 0;
+}
+
+void auth8021x_disconnect_all(struct auth8021x *a)
+{
+	int64_t now = now_ms();
+
+	for (unsigned b = 0; b < HASH_BUCKETS; b++)
+		for (struct session *s = a->buckets[b]; s; s = s->hnext) {
+			struct pae_out out;
+			if (pae_disconnect(&s->pae, now, PAE_REASON_ADMIN, &out) == 0)
+				after_event(s, &out);
+		}
 }

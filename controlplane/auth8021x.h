@@ -5,6 +5,9 @@
  * What menjind does with it:
  *
  *   at start      auth8021x_new(base, &conf, &ops, &a)   Accounting-On is sent
+ *                 from the loop; before it, auth8021x_restore(a, &saved, now)
+ *                 for each session ops.save kept before a restart
+ *   reload        auth8021x_reconfigure(a, &next, err, errlen)
  *   HELLO answer  auth8021x_set_port(a, index, mac, "lan0") for each LAN port
  *   PKT_PUNT      reason PUNT_EAPOL:  auth8021x_on_eapol(a, frame, len, port)
  *                 reason PUNT_NEW_MAC, PUNT_DHCP, PUNT_ARP:
@@ -34,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth_session.h"
 #include "eapol.h"
 #include "pae.h"
 #include "policy.h"
@@ -52,6 +56,9 @@ struct event_base;
 #define AUTH8021X_INTERIM_MIN_S   60       /* RFC 2869 5.16 */
 #define AUTH8021X_SHUTDOWN_MAX_MS 10000    /* auth8021x_shutdown gives up after this */
 #define AUTH8021X_GC_INTERVAL_MS  30000
+/* A restored session whose reauthentication is overdue waits this long,
+ * so the fast path channel is up for its Request/Identity. */
+#define AUTH8021X_RESTORE_SETTLE_MS 2000
 
 enum auth8021x_mab_format {
 	MAB_FORMAT_PLAIN = 0,    /* "020a0a01010b": User-Name and User-Password (common default) */
@@ -89,6 +96,7 @@ struct auth8021x_verdict {
 	char     vlan[ROLE_NAME_MAX];   /* Tunnel-Private-Group-Id */
 	uint32_t session_timeout_s;
 	char     acct_session_id[AUTH8021X_SESSION_ID_MAX];
+	bool     restored;              /* a session saved before a restart, resumed */
 };
 
 /* Per-device traffic for accounting (optional). */
@@ -103,6 +111,11 @@ struct auth8021x_ops {
 	void (*verdict)(void *arg, const struct auth8021x_verdict *v);
 	/* Optional: traffic of a MAC, for Interim-Update and Stop. 0 or -ENOENT. */
 	int  (*counters)(void *arg, const uint8_t mac[6], struct auth8021x_counters *c);
+	/* Optional: keep an authorized session for a restart (authorized,
+	 * reauthenticated, new role or timer), and forget it (its
+	 * authorization ended). */
+	void (*save)(void *arg, const struct auth_session *s);
+	void (*forget)(void *arg, const uint8_t mac[6]);
 	void *arg;
 };
 
@@ -122,6 +135,7 @@ struct auth8021x_session_info {
 
 struct auth8021x_stats {
 	uint64_t eapol_rx, eapol_bad, eapol_ignored, eap_tx, tx_errors;
+	uint64_t group_requests;       /* Request/Identity to a segment's group address (solicit.h) */
 	uint64_t sessions, sessions_full, sessions_expired;
 	uint64_t access_requests, accepts, rejects, challenges, unreachable;
 	uint64_t mab_requests;
@@ -135,9 +149,36 @@ void auth8021x_conf_default(struct auth8021x_conf *c);
 /* 0, or -EINVAL with "setting: problem" in err. */
 int auth8021x_conf_check(const struct auth8021x_conf *c, char *err, size_t errlen);
 
+/* What differs between two configurations, for a reload. */
+#define AUTH8021X_CHANGED_RADIUS  0x1u   /* servers, secrets, timeouts: a new RADIUS client */
+#define AUTH8021X_CHANGED_COA     0x2u   /* CoA listener address, clients, NAS identity */
+#define AUTH8021X_CHANGED_PAE     0x4u   /* timers, MAB delay, unreachable action */
+#define AUTH8021X_CHANGED_OTHER   0x8u   /* NAS attributes, MAB format, critical role, limits */
+unsigned auth8021x_conf_changes(const struct auth8021x_conf *old, const struct auth8021x_conf *next);
+
 int auth8021x_new(struct event_base *base, const struct auth8021x_conf *conf,
 		  const struct auth8021x_ops *ops, struct auth8021x **out);
 void auth8021x_free(struct auth8021x *a);
+/* A session saved before a restart (ops.save), at wall-clock now_ms. Call
+ * right after auth8021x_new(), before the loop runs: Accounting-On (sent
+ * from the loop) is left out when a restored session continues its
+ * accounting session, since it tells the server that every session of
+ * this NAS ended (RFC 2866 5.1 and common server practice). The session
+ * is authorized at once (a verdict with `restored`); its timer continues
+ * from the saved deadline. Returns the fate (enum auth_session_fate) or
+ * -EEXIST (the MAC has a session), -ENOSPC, -ENOMEM, -EINVAL. STALE ones
+ * are not restored. */
+int auth8021x_restore(struct auth8021x *a, const struct auth_session *s, int64_t now_ms);
+/* Take a new configuration without dropping authorized sessions: a new
+ * RADIUS client when its settings changed (exchanges under way start
+ * again on it; accounting requests in flight finish on the old one), the
+ * CoA listener rebound when its settings changed, timers and the rest in
+ * place. All or nothing: 0, or a negative errno with err and nothing
+ * changed. */
+int auth8021x_reconfigure(struct auth8021x *a, const struct auth8021x_conf *next, char *err, size_t errlen);
+/* End every authorization (Disconnect, Admin-Reset), e.g. when 802.1X is
+ * switched off at a reload. */
+void auth8021x_disconnect_all(struct auth8021x *a);
 /* Accounting Stop (Admin-Reboot) for every session and Accounting-Off;
  * done(arg) runs once everything is answered or AUTH8021X_SHUTDOWN_MAX_MS
  * passed. No new frame is handled afterwards. */

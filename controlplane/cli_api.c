@@ -29,7 +29,10 @@ static const char *const api_names[CLI_ACTION__MAX] = {
 	[CLI_REQUEST_SYNC_AD] = "ad.sync",
 	[CLI_REQUEST_SYNC_POSTURE] = "posture.sync",
 	[CLI_REQUEST_SYNC_FEEDS] = "feeds.poll",
+	[CLI_REQUEST_SYNC_CENTRAL] = "central.sync",
 	[CLI_REQUEST_RELOAD] = "config.reload",
+	[CLI_REQUEST_POSTURE_OVERRIDE] = "posture.override",
+	[CLI_REQUEST_POSTURE_CLEAR] = "posture.clear_override",
 	[CLI_CAPTURE] = "capture.start",
 	[CLI_CONFIGURE] = "config.show",
 	[CLI_CONFIRM] = "config.confirm",
@@ -51,6 +54,28 @@ static int set_str(json_t *o, const char *key, const char *v)
 	if ((s = json_string(v)) == NULL)
 		return -EINVAL;
 	return json_object_set_new(o, key, s) < 0 ? -ENOMEM : 0;
+}
+
+/* "A B C" (the grammar's item list) -> ["A", "B", "C"] */
+static int set_items(json_t *o, const char *key, const char *v)
+{
+	if (v == NULL)
+		return 0;
+	json_t *a = json_array();
+	if (a == NULL)
+		return -ENOMEM;
+	while (*v) {
+		size_t n = strcspn(v, " ");
+		json_t *s = n ? json_stringn(v, n) : NULL;
+		if (n && (s == NULL || json_array_append_new(a, s) < 0)) {
+			json_decref(a);
+			return -EINVAL;
+		}
+		v += n;
+		while (*v == ' ')
+			v++;
+	}
+	return json_object_set_new(o, key, a) < 0 ? -ENOMEM : 0;
 }
 
 json_t *cli_api_simple(const char *api_cmd, json_t *args, const char *user, const char *source)
@@ -128,6 +153,20 @@ int cli_api_request(const struct cli_cmd *cmd, const char *user, const char *sou
 		break;
 	case CLI_REQUEST_REAUTH:
 		rc = set_str(args, "mac", cli_cmd_get(cmd, CLI_S_MAC));
+		break;
+	case CLI_REQUEST_POSTURE_OVERRIDE:
+		rc = set_str(args, "mac", cli_cmd_get(cmd, CLI_S_MAC));
+		rc = rc ? rc : set_str(args, "status", cli_cmd_get(cmd, CLI_S_POSTURE));
+		rc = rc ? rc : set_str(args, "reason", cli_cmd_get(cmd, CLI_S_REASON));
+		rc = rc ? rc : set_items(args, "waive", cli_cmd_get(cmd, CLI_S_ITEMS));
+		if (cmd->has[CLI_S_DURATION] && cmd->num[CLI_S_DURATION] > 0)
+			json_object_set_new(args, "duration", json_integer(cmd->num[CLI_S_DURATION]));
+		else if (cmd->has[CLI_S_DURATION])
+			json_object_set_new(args, "duration", json_string("permanent"));
+		break;
+	case CLI_REQUEST_POSTURE_CLEAR:
+		rc = set_str(args, "mac", cli_cmd_get(cmd, CLI_S_MAC));
+		rc = rc ? rc : set_str(args, "reason", cli_cmd_get(cmd, CLI_S_REASON));
 		break;
 	case CLI_REQUEST_SYNC_AD:
 		json_object_set_new(args, "full", json_boolean(cmd->has[CLI_S_FLAG]));

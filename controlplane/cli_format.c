@@ -852,6 +852,12 @@ static int format_device(json_t *r, const struct cli_format_opts *o, struct cli_
 		kv(out, o, 2, "AD account", jtext(f, "account", b1, sizeof(b1)));
 		json_t *g = json_object_get(f, "ad_groups");
 		kv(out, o, 2, "AD groups", json_array_size(g) ? jjoin(g, joined, sizeof(joined)) : "none");
+		json_t *ab = json_object_get(f, "ad_binding");
+		if (json_is_object(ab) && json_is_true(json_object_get(ab, "bound")))
+			kvf(out, o, 2, "AD computer", "%s (by %s %s)", or_dash(jtext(ab, "computer", b1, sizeof(b1))),
+			    or_dash(jtext(ab, "source", b2, sizeof(b2))), or_dash(jtext(ab, "claim", b3, sizeof(b3))));
+		else if (json_is_object(ab))
+			kv(out, o, 2, "AD computer", "none");
 		json_t *p = json_object_get(f, "posture");
 		if (json_is_object(p)) {
 			const char *eff = jtext(p, "effective", b1, sizeof(b1)), *rec = jtext(p, "recorded", b2, sizeof(b2));
@@ -864,6 +870,16 @@ static int format_device(json_t *r, const struct cli_format_opts *o, struct cli_
 			json_t *failed = json_object_get(p, "failed");
 			if (json_array_size(failed))
 				kv(out, o, 2, "Failed items", jjoin(failed, joined, sizeof(joined)));
+			json_t *po = json_object_get(p, "override");
+			if (json_is_object(po)) {
+				json_t *w = json_object_get(po, "waived");
+				const char *forced = jtext(po, "status", b1, sizeof(b1));
+				const char *until = jtime(po, "expires", o, b3, sizeof(b3));
+				kvf(out, o, 2, "GCB exception", "%s%s%s%s%s, by %s until %s",
+				    json_array_size(w) ? "waived " : "", json_array_size(w) ? jjoin(w, joined, sizeof(joined)) : "",
+				    forced && json_array_size(w) ? "; " : "", forced ? "forced " : "", forced ? forced : "",
+				    or_dash(jtext(po, "user", b2, sizeof(b2))), until ? until : "cleared");
+			}
 		}
 	}
 	return out->failed ? -ENOMEM : 0;
@@ -1100,6 +1116,76 @@ static int format_history(json_t *r, const struct cli_format_opts *o, struct cli
 	return out->failed ? -ENOMEM : 0;
 }
 
+/* ---- show central ---------------------------------------------------------------------------------- */
+
+/* Unix seconds as local time; NULL for 0 (never). */
+static const char *junix(json_t *o, const char *key, const struct cli_format_opts *opt, char *buf, size_t len)
+{
+	long long v = jint(o, key, 0);
+	struct tm tm;
+	time_t t = (time_t)v + opt->tz_offset;
+	if (v <= 0 || gmtime_r(&t, &tm) == NULL)
+		return NULL;
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	return buf;
+}
+
+/* The central bundle in force, then the rest (feeds, blocklist, sharing, SOC). */
+static int format_central(json_t *r, const struct cli_format_opts *o, struct cli_buf *out)
+{
+	char b1[96], b2[96], b3[512];
+	json_t *b = json_object_get(r, "bundle");
+	if (!json_is_object(r))
+		return cli_format_generic(r, o, out);
+	if (!json_is_object(b)) {
+		cli_buf_printf(out, "central bundle: not configured (central {})\n");
+	} else {
+		json_t *c = json_object_get(b, "counts"), *ov = json_object_get(b, "overrides"),
+		       *f = json_object_get(b, "fetch");
+		if (json_is_true(json_object_get(b, "running"))) {
+			cli_buf_printf(out, "central bundle: version %lld (key ", jint(b, "version", 0));
+			cli_buf_clean(out, or_dash(jtext(b, "key_id", b1, sizeof(b1))), false);
+			cli_buf_printf(out, ")%s%s\n", json_is_true(json_object_get(b, "from_disk")) ? ", from the saved copy" : "",
+				       json_is_true(json_object_get(b, "expired")) ? ", EXPIRED (stays in force)" : "");
+			kv(out, o, 2, "issuer", jtext(b, "issuer", b3, sizeof(b3)));
+			kv(out, o, 2, "sha256", jtext(b, "sha256", b3, sizeof(b3)));
+			kv(out, o, 2, "applied", junix(b, "applied_at", o, b1, sizeof(b1)));
+			kv(out, o, 2, "created", junix(b, "created", o, b1, sizeof(b1)));
+			kv(out, o, 2, "expires", junix(b, "expires", o, b1, sizeof(b1)));
+			if (json_is_object(c))
+				kvf(out, o, 2, "contents", "roles %lld, policy rules %lld, devices %lld, baselines %lld, "
+				    "blocklist %lld", jint(c, "roles", 0), jint(c, "policy", 0), jint(c, "devices", 0),
+				    jint(c, "baselines", 0), jint(c, "blocklist", 0));
+			if (json_is_object(ov))
+				kvf(out, o, 2, "overrides", "%lld set, %lld unchanged, %lld admin's kept, %lld failed, "
+				    "%lld cleared", jint(ov, "set", 0), jint(ov, "unchanged", 0),
+				    jint(ov, "admin", 0), jint(ov, "failed", 0), jint(ov, "cleared", 0));
+		} else {
+			cli_buf_printf(out, "central bundle: none in force (local roles and policy)\n");
+		}
+		kvf(out, o, 2, "high-water", "%lld", jint(b, "high_water", 0));
+		const char *refusal = jtext(b, "last_refusal", b3, sizeof(b3));
+		if (refusal && refusal[0])
+			kvf(out, o, 2, "refused", "%s: %s", or_dash(junix(b, "last_refusal_at", o, b1, sizeof(b1))), refusal);
+		if (json_is_object(f)) {
+			kv(out, o, 2, "url", jtext(f, "url", b3, sizeof(b3)));
+			kvf(out, o, 2, "last poll", "%s (%s, HTTP %lld)", or_dash(junix(f, "last_attempt", o, b1, sizeof(b1))),
+			    or_dash(jtext(f, "outcome", b2, sizeof(b2))), jint(f, "http_code", 0));
+			kv(out, o, 2, "last success", junix(f, "last_success", o, b1, sizeof(b1)));
+			const char *e = jtext(f, "last_error", b3, sizeof(b3));
+			if (e && e[0])
+				kv(out, o, 2, "last error", e);
+		}
+	}
+	json_t *rest = json_copy(r);
+	if (rest == NULL)
+		return -ENOMEM;
+	json_object_del(rest, "bundle");
+	int rc = cli_format_generic(rest, o, out);
+	json_decref(rest);
+	return rc;
+}
+
 /* ---- results of changes ------------------------------------------------------------------------------ */
 
 static int format_override(const struct cli_cmd *cmd, json_t *r, const struct cli_format_opts *o, struct cli_buf *out)
@@ -1121,6 +1207,38 @@ static int format_override(const struct cli_cmd *cmd, json_t *r, const struct cl
 	return out->failed ? -ENOMEM : 0;
 }
 
+/* posture.override / posture.clear_override answer with the device's posture (posture.show). */
+static int format_posture_override(json_t *r, const struct cli_format_opts *o, struct cli_buf *out)
+{
+	char b1[64], b2[512], b3[64], joined[1024];
+	const char *status = jtext(r, "status", b1, sizeof(b1));
+	if (status == NULL)
+		return cli_format_generic(r, o, out);
+	cli_buf_clean(out, or_dash(jtext(r, "mac", b3, sizeof(b3))), false);
+	cli_buf_add(out, " posture is ", 12);
+	cli_buf_clean(out, status, false);
+	cli_buf_add(out, "\n", 1);
+	kv(out, o, 2, "reason", jtext(r, "reason", b2, sizeof(b2)));
+	json_t *ov = json_object_get(r, "override");
+	if (json_is_object(ov)) {
+		json_t *w = json_object_get(ov, "waived");
+		if (json_array_size(w))
+			kv(out, o, 2, "waived", jjoin(w, joined, sizeof(joined)));
+		const char *forced = jtext(ov, "status", b1, sizeof(b1));
+		if (forced)
+			kv(out, o, 2, "forced", forced);
+		const char *exp = jtime(ov, "expires", o, b3, sizeof(b3));
+		kv(out, o, 2, "until", exp ? exp : "cleared");
+		kv(out, o, 2, "by", jtext(ov, "user", b2, sizeof(b2)));
+	} else {
+		kv(out, o, 2, "override", "none: the scans alone decide");
+	}
+	const char *vs = jtext(r, "verdict", b1, sizeof(b1));
+	const char *vr = jtext(r, "verdict_reason", b2, sizeof(b2));
+	kvf(out, o, 2, "verdict", "%s%s%s", or_dash(vs), vr ? ": " : "", vr ? vr : "");
+	return out->failed ? -ENOMEM : 0;
+}
+
 int cli_format_result(const struct cli_cmd *cmd, json_t *result, const struct cli_format_opts *o, struct cli_buf *out)
 {
 	char b1[256], b2[256];
@@ -1139,6 +1257,8 @@ int cli_format_result(const struct cli_cmd *cmd, json_t *result, const struct cl
 		return format_policy(result, o, out);
 	case CLI_SHOW_ROLES:
 		return format_roles(result, o, out);
+	case CLI_SHOW_CENTRAL:
+		return format_central(result, o, out);
 	case CLI_SHOW_CONFIG_HISTORY:
 		return format_history(result, o, out);
 	case CLI_SHOW_CONFIGURATION:
@@ -1154,6 +1274,9 @@ int cli_format_result(const struct cli_cmd *cmd, json_t *result, const struct cl
 	case CLI_REQUEST_OVERRIDE:
 	case CLI_REQUEST_CLEAR:
 		return format_override(cmd, result, o, out);
+	case CLI_REQUEST_POSTURE_OVERRIDE:
+	case CLI_REQUEST_POSTURE_CLEAR:
+		return format_posture_override(result, o, out);
 	case CLI_REQUEST_REAUTH:
 		if (!json_is_boolean(json_object_get(result, "started")))
 			break;
@@ -1163,6 +1286,10 @@ int cli_format_result(const struct cli_cmd *cmd, json_t *result, const struct cl
 		if (jtext(result, "sync", b1, sizeof(b1)) == NULL)
 			break;
 		return cli_buf_printf(out, "%s AD sync started\n", jtext(result, "sync", b1, sizeof(b1)));
+	case CLI_REQUEST_SYNC_CENTRAL:
+		if (!json_is_true(json_object_get(result, "polling")))
+			break;
+		return cli_buf_printf(out, "polling the centre for a new policy bundle ('show central' tells the outcome)\n");
 	case CLI_REQUEST_RELOAD:
 		if (!json_is_object(result) || !json_object_get(result, "generation"))
 			break;

@@ -160,15 +160,66 @@ static const struct cli_node sync_ad_opts[] = {
 static const struct cli_node request_sync_kids[] = {
 	{ .word = "ad", .action = CLI_REQUEST_SYNC_AD, .flags = F_OPTIONS, .children = sync_ad_opts,
 	  .help = "read Active Directory now" },
+	{ .word = "central", .action = CLI_REQUEST_SYNC_CENTRAL, .help = "poll the centre for a new policy bundle now" },
 	{ .word = "feeds", .action = CLI_REQUEST_SYNC_FEEDS, .help = "poll every threat feed now" },
 	{ .word = "posture", .action = CLI_REQUEST_SYNC_POSTURE, .help = "import GCB scan results now" },
 	{ 0 }
 };
 
+/* request posture MAC waive ITEM... [status S] [for D] reason TEXT, or
+ * status S [waive ITEM...] [for D] reason TEXT, or clear reason TEXT */
+#define POSTURE_FOR_NODE                                                                                     \
+	{ .word = "for", .value = CLI_V_DURATION, .meta = "DURATION", .slot = CLI_S_DURATION,                \
+	  .help = "until it ends and the scans alone decide: 90s, 30m, 8h, 7d, 2w or permanent (the default)" }
+#define POSTURE_REASON_NODE                                                                                  \
+	{ .word = "reason", .value = CLI_V_TEXT, .meta = "TEXT", .slot = CLI_S_REASON, .flags = F_REQUIRED,  \
+	  .max = 255, .help = "why (the approved exception), for the audit log (the rest of the line)" }
+
+static const struct cli_node posture_waive_opts[] = {
+	{ .word = "status", .value = CLI_V_POSTURE, .meta = "STATUS", .slot = CLI_S_POSTURE,
+	  .help = "also force the posture: compliant, noncompliant, unknown or stale" },
+	POSTURE_FOR_NODE,
+	POSTURE_REASON_NODE,
+	{ 0 }
+};
+
+static const struct cli_node posture_status_opts[] = {
+	{ .word = "waive", .value = CLI_V_ITEMS, .meta = "ITEM...", .slot = CLI_S_ITEMS,
+	  .help = "also waive these GCB items (approved exceptions: not counted)" },
+	POSTURE_FOR_NODE,
+	POSTURE_REASON_NODE,
+	{ 0 }
+};
+
+static const struct cli_node posture_clear_opts[] = {
+	POSTURE_REASON_NODE,
+	{ 0 }
+};
+
+static const struct cli_node request_posture_mac_kids[] = {
+	{ .word = "waive", .value = CLI_V_ITEMS, .meta = "ITEM...", .slot = CLI_S_ITEMS,
+	  .action = CLI_REQUEST_POSTURE_OVERRIDE, .flags = F_OPTIONS, .children = posture_waive_opts,
+	  .help = "GCB items approved as exceptions: not counted in its verdict" },
+	{ .word = "status", .value = CLI_V_POSTURE, .meta = "STATUS", .slot = CLI_S_POSTURE,
+	  .action = CLI_REQUEST_POSTURE_OVERRIDE, .flags = F_OPTIONS, .children = posture_status_opts,
+	  .help = "force its posture: compliant, noncompliant, unknown or stale" },
+	{ .word = "clear", .action = CLI_REQUEST_POSTURE_CLEAR, .flags = F_OPTIONS, .children = posture_clear_opts,
+	  .help = "remove its posture override: the scans alone decide" },
+	{ 0 }
+};
+
+static const struct cli_node request_posture_kids[] = {
+	{ .value = CLI_V_MAC, .meta = "MAC", .slot = CLI_S_MAC, .children = request_posture_mac_kids,
+	  .help = "the device's MAC address" },
+	{ 0 }
+};
+
 static const struct cli_node request_kids[] = {
 	{ .word = "device", .children = request_device_kids, .help = "decide a device by hand, or re-authenticate it" },
+	{ .word = "posture", .children = request_posture_kids,
+	  .help = "GCB exceptions of a device: waive items, force its posture, clear" },
 	{ .word = "reload", .action = CLI_REQUEST_RELOAD, .help = "read the configuration file again" },
-	{ .word = "sync", .children = request_sync_kids, .help = "AD, GCB results or threat feeds, now" },
+	{ .word = "sync", .children = request_sync_kids, .help = "AD, GCB results, the central bundle or threat feeds, now" },
 	{ 0 }
 };
 
@@ -280,6 +331,18 @@ static const struct cli_node pipe_kids[] = {
 };
 
 static const char *const state_words[] = { "unknown", "quarantined", "admitted", "blocked" };
+static const char *const posture_words[] = { "compliant", "noncompliant", "unknown", "stale" };
+/* The options that end a list of GCB items (CLI_V_ITEMS). */
+static const char *const items_end_words[] = { "for", "reason", "status", "waive" };
+
+static bool ends_items(const char *x)
+{
+	size_t l = strlen(x);
+	for (size_t k = 0; l && k < NELEM(items_end_words); k++)
+		if (strncasecmp(items_end_words[k], x, l) == 0)
+			return true;
+	return false;
+}
 
 /* ---- small helpers ------------------------------------------------------------------- */
 
@@ -696,6 +759,59 @@ static int take_value(const struct cli_node *n, const struct cli_tokens *t, unsi
 		}
 		(*i)++;
 		return set_slot(cmd, n, state_words[found], err, errlen);
+	}
+	case CLI_V_POSTURE: {
+		int found = -1;
+		const char *pv = strcasecmp(v, "non-compliant") == 0 ? "noncompliant" : v;
+		for (size_t k = 0; k < NELEM(posture_words); k++) {
+			if (strcasecmp(posture_words[k], pv) == 0) {
+				found = (int)k;
+				break;
+			}
+			if (pv[0] && strncasecmp(posture_words[k], pv, strlen(pv)) == 0)
+				found = found == -1 ? (int)k : -2;
+		}
+		if (found < 0) {
+			msg(err, errlen, "%s: unknown posture '%s'; expected compliant, noncompliant, unknown or stale",
+			    where(cmd), shown(v, w, sizeof(w)));
+			return -EINVAL;
+		}
+		(*i)++;
+		return set_slot(cmd, n, posture_words[found], err, errlen);
+	}
+	case CLI_V_ITEMS: {
+		/* item ids up to the next option; quote an id that reads like one */
+		char text[CLI_TEXT_MAX] = "";
+		size_t used = 0;
+		unsigned count = 0;
+		for (; !at_end(t, *i, end); (*i)++) {
+			const char *x = cli_token(t, *i);
+			if (!t->tok[*i].quoted && ends_items(x))
+				break;
+			for (const char *p = x; *p; p++) {
+				if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+					msg(err, errlen, "%s: '%s' is not a GCB item id (no spaces)", where(cmd),
+					    shown(x, w, sizeof(w)));
+					return -EINVAL;
+				}
+			}
+			if (x[0] == '\0' || strlen(x) >= CLI_ITEM_MAX || ++count > CLI_ITEMS_MAX) {
+				msg(err, errlen, "%s: at most %d GCB item ids of at most %d characters", where(cmd),
+				    CLI_ITEMS_MAX, CLI_ITEM_MAX - 1);
+				return -EINVAL;
+			}
+			int k = snprintf(text + used, sizeof(text) - used, "%s%s", used ? " " : "", x);
+			if (k < 0 || (size_t)k >= sizeof(text) - used) {
+				msg(err, errlen, "%s: %s longer than %d characters", where(cmd), name, CLI_TEXT_MAX - 1);
+				return -EINVAL;
+			}
+			used += (size_t)k;
+		}
+		if (used == 0) {
+			msg(err, errlen, "%s: %s needs at least one GCB item id", where(cmd), name);
+			return -EINVAL;
+		}
+		return set_slot(cmd, n, text, err, errlen);
 	}
 	case CLI_V_ROLE:
 		for (const char *p = v; *p; p++) {
@@ -1137,6 +1253,10 @@ static void value_candidates(const struct cli_context *ctx, const struct cli_nod
 	case CLI_V_FILTER:
 		out->in_text = n->value == CLI_V_TEXT;
 		break;
+	case CLI_V_POSTURE:
+		for (size_t k = 0; k < NELEM(posture_words); k++)
+			cli_completion_add(out, posture_words[k], NULL, true);
+		break;
 	default:
 		break;
 	}
@@ -1284,7 +1404,10 @@ static const char *const action_names[CLI_ACTION__MAX] = {
 	[CLI_REQUEST_SYNC_AD] = "request sync ad",
 	[CLI_REQUEST_SYNC_POSTURE] = "request sync posture",
 	[CLI_REQUEST_SYNC_FEEDS] = "request sync feeds",
+	[CLI_REQUEST_SYNC_CENTRAL] = "request sync central",
 	[CLI_REQUEST_RELOAD] = "request reload",
+	[CLI_REQUEST_POSTURE_OVERRIDE] = "request posture",
+	[CLI_REQUEST_POSTURE_CLEAR] = "request posture clear",
 	[CLI_CAPTURE] = "capture",
 	[CLI_CONFIGURE] = "configure",
 	[CLI_CONFIRM] = "confirm",

@@ -38,6 +38,8 @@
 #define CLI_MONITOR_MAX       100000  /* `monitor events count N` */
 #define CLI_CONFIRM_MAX_MIN   60      /* `commit confirmed N`: minutes */
 #define CLI_ROLLBACK_MAX      49      /* menjind keeps 50 configuration versions */
+#define CLI_ITEMS_MAX         64      /* GCB items one `request posture MAC waive` names (POSTURE_MAX_WAIVED) */
+#define CLI_ITEM_MAX          64      /* bytes of one item id with its NUL (SCAN_ITEM_MAX) */
 #define CLI_DURATION_MAX      (100LL * 365 * 86400)   /* the API's upper bound */
 
 enum cli_mode {
@@ -70,7 +72,10 @@ enum cli_action {
 	CLI_REQUEST_SYNC_AD,
 	CLI_REQUEST_SYNC_POSTURE,
 	CLI_REQUEST_SYNC_FEEDS,
+	CLI_REQUEST_SYNC_CENTRAL,
 	CLI_REQUEST_RELOAD,
+	CLI_REQUEST_POSTURE_OVERRIDE,   /* request posture MAC waive ITEM... | status S ... reason TEXT */
+	CLI_REQUEST_POSTURE_CLEAR,      /* request posture MAC clear reason TEXT */
 	CLI_CAPTURE,
 	CLI_CONFIGURE,
 	CLI_CONFIRM,
@@ -101,6 +106,8 @@ enum cli_value {
 	CLI_V_PORT,         /* a fast path port: name or index */
 	CLI_V_FILTER,       /* a pcap filter: the words up to `count` */
 	CLI_V_CONFIG,       /* configuration words: the rest of the command */
+	CLI_V_ITEMS,        /* GCB item ids: the words up to the next option (for, reason, status, waive) */
+	CLI_V_POSTURE,      /* compliant, noncompliant (non-compliant), unknown, stale */
 };
 
 /* Where a value (or a keyword standing for a value) is stored in cli_cmd. */
@@ -121,6 +128,8 @@ enum cli_slot {
 	CLI_S_VERSION,      /* rollback N */
 	CLI_S_COMMENT,
 	CLI_S_FLAG,         /* `full`, `discard` */
+	CLI_S_ITEMS,        /* waived GCB item ids, space separated */
+	CLI_S_POSTURE,      /* a forced posture status */
 	CLI_S__MAX
 };
 

@@ -243,6 +243,9 @@ static int load_fastpath(struct loader *ld, config_t *cfg)
 	if ((rc = get_string(ld, g, "unknown_action", "fastpath", c->unknown_action,
 			     sizeof(c->unknown_action), "quarantine")) < 0)
 		return rc;
+	if ((rc = get_string(ld, g, "capture_dir", "fastpath", c->capture_dir, sizeof(c->capture_dir),
+			     CONF_DEFAULT_CAPTURE_DIR)) < 0)
+		return rc;
 
 	const config_setting_t *q = config_lookup(cfg, "quarantine");
 	if (q == NULL)

@@ -1,7 +1,7 @@
 /* conf.h — menjind's configuration: parsed once, validated whole, swapped.
  *
- * One libconfig file serves both processes. menjind reads fastpath.socket,
- * the quarantine section (for display), and its own sections: menjind {},
+ * One libconfig file serves both processes. menjind reads fastpath.socket
+ * and capture_dir, the quarantine section (for display), and its own sections: menjind {},
  * roles () and policy (). A bad file is refused with "file:line: setting:
  * what is wrong"; the caller keeps the configuration it had.
  */
@@ -27,6 +27,7 @@ struct adsync_conf;
 #define CONF_MAX_REMEDIATION 32
 
 #define CONF_DEFAULT_STORE          "/var/lib/menjin/menjin.db"
+#define CONF_DEFAULT_CAPTURE_DIR    "/var/lib/menjin/capture"   /* as menjin-fp's */
 #define CONF_DEFAULT_API_SOCKET     "/run/menjin/api.sock"
 #define CONF_DEFAULT_ADMIN_GROUP    "menjin-admin"
 #define CONF_DEFAULT_OPERATOR_GROUP "menjin-operator"
@@ -41,6 +42,7 @@ struct conf {
 	char     rules_digest[65];           /* of the compiled roles and policy */
 
 	char     fp_socket[CONF_SOCK_MAX];   /* fastpath.socket */
+	char     capture_dir[CONF_PATH_MAX]; /* fastpath.capture_dir: where the pcap files are */
 
 	/* menjind {} */
 	char     store[CONF_PATH_MAX];

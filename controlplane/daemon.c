@@ -12,7 +12,10 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "atomicfile.h"
+#include "daemon_bundle.h"
 #include "daemon_central.h"
+#include "daemon_config.h"
 #include "daemon_posture.h"
 #include "daemon_ad.h"
 #include "devices.h"
@@ -106,25 +109,76 @@ static const struct fpchan_ops fp_ops = {
 /* ---- generation and configuration versions --------------------------- */
 
 /* Inside a transaction: bump the generation if the compiled roles or policy
- * differ from the last applied ones, and record the configuration text. */
-static int apply_versions(struct menjind *d, const struct conf *c, bool *rules_changed)
+ * differ from the last applied ones, and record the local configuration
+ * text (what the administrator edits, not a composition with a bundle)
+ * with who made it. A new version settles a pending one. */
+static int apply_versions(struct menjind *d, const struct conf *c, const char *local_text, const char *local_sha,
+			  const struct menjind_change *ch, struct reload_result *res)
 {
+	struct store_config_row pending;
 	char last[80];
-	bool recorded;
 	int rc;
 
-	*rules_changed = false;
+	res->rules_changed = false;
 	if ((rc = store_config_last_digest(d->store, last, sizeof(last))) < 0)
 		return rc;
 	if (strcmp(last, c->rules_digest) != 0) {
-		*rules_changed = true;
+		res->rules_changed = true;
 		d->generation++;
 		if ((rc = store_meta_set_u64(d->store, "generation", d->generation)) < 0 ||
 		    (rc = store_config_set_digest(d->store, c->rules_digest)) < 0)
 			return rc;
 	}
-	return store_config_version(d->store, c->sha256, c->path, c->text, d->generation, (int64_t)time(NULL),
-				    &recorded);
+	int prc = store_config_pending(d->store, &pending);
+	if (prc < 0 && prc != -ENOENT)
+		return prc;
+	struct store_config_author a = { .user = ch->user, .uid = ch->uid, .origin = ch->origin,
+					 .comment = ch->comment, .confirm_by = ch->confirm_by };
+	if ((rc = store_config_record(d->store, local_sha, d->conf_path, local_text, d->generation,
+				      (int64_t)time(NULL), &a, &res->version, &res->recorded)) < 0)
+		return rc;
+	if (prc == 0 && res->recorded)
+		rc = store_config_set_state(d->store, pending.id,
+					    pending.id == ch->rolls_back ? STORE_CONFIG_STATE_ROLLED_BACK :
+									   STORE_CONFIG_STATE_CONFIRMED);
+	return rc;
+}
+
+/* The local configuration file as it is now (conf_load's refusals). */
+static int read_local(struct menjind *d, char **text, char *err, size_t errlen)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc = atomicfile_read(d->conf_path, CONF_FILE_MAX, &buf, &len);
+	*text = NULL;
+	if (rc == -EFBIG)
+		snprintf(err, errlen, "%s: larger than 1 MiB", d->conf_path);
+	else if (rc < 0)
+		snprintf(err, errlen, "%s: %s", d->conf_path, strerror(-rc));
+	if (rc < 0)
+		return rc;
+	if (strlen((char *)buf) != len) {
+		snprintf(err, errlen, "%s: contains a NUL byte", d->conf_path);
+		free(buf);
+		return -EINVAL;
+	}
+	*text = (char *)buf;
+	return 0;
+}
+
+/* Replace the configuration file with text, keeping its mode and owner. */
+static int write_local(struct menjind *d, const char *text, char *err, size_t errlen)
+{
+	struct stat st;
+	bool have = stat(d->conf_path, &st) == 0;
+	int rc = atomicfile_write(d->conf_path, text, strlen(text), have ? st.st_mode & 07777 : 0640);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: cannot write it: %s", d->conf_path, strerror(-rc));
+		return rc;
+	}
+	if (have && chown(d->conf_path, st.st_uid, st.st_gid) < 0)
+		log_warn("daemon", "chown %s: %s", d->conf_path, strerror(errno));
+	return 0;
 }
 
 /* The configuration to run: the local file (or a candidate text for it,
@@ -180,8 +234,19 @@ int menjind_start(struct menjind *d, struct event_base *base, const char *conf_p
 	d->base = base;
 	d->started = (int64_t)time(NULL);
 	snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);
-	if ((rc = load_conf(d, NULL, &d->conf, err, errlen)) < 0)
+	if ((rc = read_local(d, &d->local_text, err, errlen)) < 0 ||
+	    (rc = load_conf(d, d->local_text, &d->conf, err, errlen)) < 0)
 		return rc;
+	/* The saved central bundle counts from the first decision: verified
+	 * now, it composes into the configuration the store records. */
+	if ((rc = daemon_bundle_open(d, err, errlen)) < 0)
+		return rc;
+	if (rc == 1) {
+		conf_free(d->conf);
+		if ((rc = load_conf(d, d->local_text, &d->conf, err, errlen)) < 0)
+			return rc;
+	}
+	daemon_config_sha256(d->local_text, d->local_sha256);
 	apply_logging(d->conf);
 
 	if ((rc = make_parent(d->conf->store, 0750)) < 0) {
@@ -213,8 +278,11 @@ int menjind_start(struct menjind *d, struct event_base *base, const char *conf_p
 	}
 	devices_set_fpchan(d->devices, d->fp);
 
-	bool rules_changed;
-	if ((rc = store_begin(d->store)) < 0 || (rc = apply_versions(d, d->conf, &rules_changed)) < 0 ||
+	struct reload_result first = { 0 };
+	const struct menjind_change from_file = { .who = "start", .user = "", .uid = -1, .origin = "file",
+						  .comment = "" };
+	if ((rc = store_begin(d->store)) < 0 ||
+	    (rc = apply_versions(d, d->conf, d->local_text, d->local_sha256, &from_file, &first)) < 0 ||
 	    (rc = store_commit(d->store)) < 0) {
 		store_rollback(d->store);
 		snprintf(err, errlen, "store: cannot record the configuration version");
@@ -233,19 +301,21 @@ int menjind_start(struct menjind *d, struct event_base *base, const char *conf_p
 	char gen[24], msg[256];
 	snprintf(gen, sizeof(gen), "%llu", (unsigned long long)d->generation);
 	snprintf(msg, sizeof(msg), "menjind started: configuration %s, generation %s%s", conf_path, gen,
-		 rules_changed ? " (roles or policy changed)" : "");
+		 first.rules_changed ? " (roles or policy changed)" : "");
 	emit_simple(d, LOG_NOTICE, "daemon.start", msg, "generation", gen, "config", d->conf->sha256);
 	log_info("daemon", "%s", msg);
 
+	/* 802.1X first: its restored sessions carry the RADIUS roles the
+	 * decisions below need. */
+	if ((rc = dot1x_start(d, err, errlen)) < 0)
+		return rc;
 	/* Decisions made under another policy are made again. */
-	if (rules_changed) {
+	if (first.rules_changed) {
 		unsigned changed;
 		devices_reevaluate_all(d->devices, "policy changed while menjind was stopped", &changed);
 	}
 	devices_arm_expiry(d->devices);
 	prune_cb(-1, 0, d);
-	if ((rc = dot1x_start(d, err, errlen)) < 0)
-		return rc;
 	/* Feeds before the channel connects: a saved list is in the first resync. */
 	if ((rc = daemon_central_start(d, err, errlen)) < 0)
 		return rc;
@@ -254,35 +324,86 @@ int menjind_start(struct menjind *d, struct event_base *base, const char *conf_p
 	if ((rc = daemon_ad_start(d, err, errlen)) < 0)
 		return rc;
 	fpchan_start(d->fp);
+	/* A commit confirmed that waited while menjind was down. */
+	daemon_config_check(d);
 	return 0;
 }
 
 int menjind_reload(struct menjind *d, const char *who, struct reload_result *res, char *err, size_t errlen)
 {
+	const struct menjind_change ch = { .who = who, .user = "", .uid = -1, .origin = "file", .comment = "" };
+	return menjind_apply(d, &ch, res, err, errlen);
+}
+
+/* The event kind of a change: a reload of the file, a commit, a rollback. */
+static const char *change_kind(const struct menjind_change *ch)
+{
+	if (ch->rolls_back)
+		return "config.rollback";
+	return ch->write_file ? "config.commit" : "config.reload";
+}
+
+int menjind_apply(struct menjind *d, const struct menjind_change *ch, struct reload_result *res, char *err,
+		  size_t errlen)
+{
+	const char *who = ch->who, *kind = change_kind(ch);
 	struct conf *next;
+	char *text = NULL, sha[65];
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	rc = load_conf(d, NULL, &next, err, errlen);
+	if (ch->local_text) {
+		if ((text = strdup(ch->local_text)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		rc = 0;
+	} else {
+		rc = read_local(d, &text, err, errlen);
+	}
+	if (rc == 0)
+		rc = load_conf(d, text, &next, err, errlen);
 	if (rc < 0) {
+		free(text);
 		d->reload_failures++;
-		log_err("daemon", "reload (%s) refused, configuration unchanged: %s", who, err);
-		emit_simple(d, LOG_ERR, "config.reload", "reload refused; the running configuration stays",
+		log_err("daemon", "%s (%s) refused, configuration unchanged: %s",
+			ch->write_file ? "configuration" : "reload", who, err);
+		emit_simple(d, LOG_ERR, kind,
+			    ch->write_file ? "configuration refused; the running configuration stays" :
+					     "reload refused; the running configuration stays",
 			    "result", "refused", "error", err);
 		return rc;
 	}
+	daemon_config_sha256(text, sha);
 	if (strcmp(next->store, d->conf->store) != 0 || strcmp(next->api_socket, d->conf->api_socket) != 0)
 		log_warn("daemon", "menjind.store and menjind.api_socket take effect at the next start");
 
+	/* The file is written inside the store transaction: a failure of
+	 * either leaves both as they were. */
 	uint64_t old_generation = d->generation;
-	if ((rc = store_begin(d->store)) < 0 || (rc = apply_versions(d, next, &res->rules_changed)) < 0 ||
-	    (rc = store_commit(d->store)) < 0) {
+	bool written = false;
+	if ((rc = store_begin(d->store)) < 0 || (rc = apply_versions(d, next, text, sha, ch, res)) < 0) {
+		snprintf(err, errlen, "store: cannot record the configuration version");
+	} else if (ch->write_file && (rc = write_local(d, text, err, errlen)) == 0) {
+		written = true;
+	}
+	if (rc == 0 && (rc = store_commit(d->store)) < 0)
+		snprintf(err, errlen, "store: cannot record the configuration version");
+	if (rc < 0) {
 		store_rollback(d->store);
+		char e2[128];
+		if (written && write_local(d, d->local_text, e2, sizeof(e2)) < 0)
+			log_err("daemon", "the previous configuration file could not be restored: %s", e2);
 		d->generation = old_generation;
 		conf_free(next);
-		snprintf(err, errlen, "store: cannot record the configuration version");
+		free(text);
+		d->reload_failures++;
+		log_err("daemon", "%s (%s) failed, configuration unchanged: %s", kind, who, err);
 		return rc;
 	}
+	free(d->local_text);
+	d->local_text = text;
+	snprintf(d->local_sha256, sizeof(d->local_sha256), "%s", sha);
 
 	struct conf *old = d->conf;
 	d->conf = next;
@@ -309,14 +430,22 @@ int menjind_reload(struct menjind *d, const char *who, struct reload_result *res
 
 	res->generation = d->generation;
 	if (res->rules_changed)
-		devices_reevaluate_all(d->devices, "configuration reloaded", &res->verdicts_changed);
+		devices_reevaluate_all(d->devices,
+				       ch->rolls_back ? "configuration rolled back" :
+				       ch->write_file ? "configuration committed" : "configuration reloaded",
+				       &res->verdicts_changed);
 
-	char gen[24], msg[256];
+	char gen[24], ver[24], msg[384];
 	snprintf(gen, sizeof(gen), "%llu", (unsigned long long)d->generation);
-	snprintf(msg, sizeof(msg), "configuration reloaded (%s): generation %s, %s, %u verdicts changed", who, gen,
+	snprintf(ver, sizeof(ver), "%lld", (long long)res->version);
+	snprintf(msg, sizeof(msg), "configuration %s (%s): version %s%s, generation %s, %s, %u verdicts changed",
+		 ch->rolls_back ? "rolled back" : ch->write_file ? "committed" : "reloaded", who, ver,
+		 ch->confirm_by > 0 && res->recorded ? " (until confirmed)" : "", gen,
 		 res->rules_changed ? "roles or policy changed" : "roles and policy unchanged", res->verdicts_changed);
 	log_info("daemon", "%s", msg);
-	emit_simple(d, LOG_NOTICE, "config.reload", msg, "result", "ok", "generation", gen);
+	emit_simple(d, ch->rolls_back ? LOG_WARNING : LOG_NOTICE, kind, msg, "result", "ok", "generation", gen);
+	if (!ch->rolls_back)
+		daemon_config_check(d);   /* a rollback settles its own timer */
 	return 0;
 }
 
@@ -335,7 +464,9 @@ void menjind_stop(struct menjind *d)
 	events_free(d->events);
 	if (d->prune_ev)
 		event_free(d->prune_ev);
+	daemon_config_stop(d);
 	store_close(d->store);
 	conf_free(d->conf);
+	free(d->local_text);
 	memset(d, 0, sizeof(*d));
 }

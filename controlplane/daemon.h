@@ -27,10 +27,11 @@ struct devices;
 struct snoop;
 struct api;
 struct daemon_central;
+struct daemon_bundle;
 struct daemon_posture;
 struct adsync;
 struct auth8021x;
-struct auth8021x_conf;
+struct dot1x_state;
 
 struct menjind {
 	struct event_base *base;
@@ -48,19 +49,43 @@ struct menjind {
 	struct event      *prune_ev;
 	/* 802.1X (dot1x.c); NULL when the configuration has no dot1x {} */
 	struct auth8021x  *dot1x;
-	struct auth8021x_conf *dot1x_conf;  /* as started */
+	struct dot1x_state *dot1x_state;    /* dot1x.c: settings running, one being stopped */
 	/* threat feeds, sharing, SOC export (daemon_central.c); NULL when off */
 	struct daemon_central *central;
+	/* the central policy bundle (daemon_bundle.c); never NULL once started */
+	struct daemon_bundle *bundle;
 	/* GCB posture: database, spool, downloads (daemon_posture.c); NULL when off */
 	struct daemon_posture *posture;
 	/* AD sync engine (daemon_ad.c); NULL when ad {} is absent */
 	struct adsync     *ad;
+	/* The local configuration file's text as last applied: what the
+	 * version history records and config.commit's base_sha256 means
+	 * (conf->text is the composition when a central bundle is applied). */
+	char              *local_text;
+	char               local_sha256[65];
+	/* a `commit confirmed` waiting for config.confirm (daemon_config.c) */
+	struct event      *confirm_ev;
 };
 
 struct reload_result {
 	bool     rules_changed;
 	unsigned verdicts_changed;
 	uint64_t generation;
+	int64_t  version;           /* the configuration version now running */
+	bool     recorded;          /* the local text changed: a new version */
+};
+
+/* A configuration to apply and who asked for it. */
+struct menjind_change {
+	const char *who;            /* the trigger in the log ("SIGHUP", "api, uid 0 chen") */
+	const char *local_text;     /* a candidate for the local file; NULL: read the file */
+	bool        write_file;     /* write local_text to the file (atomically) once it loads */
+	const char *user;           /* version history: "" for the file */
+	int64_t     uid;            /* -1: not a person */
+	const char *origin;         /* "file", "cli", "bundle", "rollback" */
+	const char *comment;
+	int64_t     confirm_by;     /* > 0: pending until then (commit confirmed) */
+	int64_t     rolls_back;     /* the pending version this change rolls back, or 0 */
 };
 
 /* Everything up to a listening API and a connecting fast path channel.
@@ -68,6 +93,12 @@ struct reload_result {
 int menjind_start(struct menjind *d, struct event_base *base, const char *conf_path, char *err, size_t errlen);
 /* `who` names the trigger in the log ("SIGHUP", "api uid 0"). */
 int menjind_reload(struct menjind *d, const char *who, struct reload_result *res, char *err, size_t errlen);
+/* Load, validate and apply a configuration, all or nothing: on failure the
+ * file, the running configuration and the history stay as they were. A
+ * recorded version settles a pending one: "rolled back" when it is
+ * ch->rolls_back, else "confirmed". */
+int menjind_apply(struct menjind *d, const struct menjind_change *ch, struct reload_result *res, char *err,
+		  size_t errlen);
 void menjind_stop(struct menjind *d);
 
 #endif

@@ -34,6 +34,18 @@ static void on_applied(void *ctx, const struct ad_snapshot *snap)
 		log_warn("ad", "event ad.applied not recorded");
 }
 
+/* Bind the device's claims in snapshot s. Only a successful 802.1X
+ * authentication is a claim of its own; a DHCP host name is the device's
+ * word (identity.h). */
+static int bind_device(const struct ad_snapshot *s, const struct device_facts *f, struct identity_binding *b)
+{
+	struct identity_claims c = {
+		.dot1x = f->auth == AUTH_DOT1X && f->identity[0] ? f->identity : NULL,
+		.dhcp_hostname = f->hostname[0] ? f->hostname : NULL,
+	};
+	return identity_bind(s, &c, b);
+}
+
 /* The AD slots of the facts from the snapshot in force. */
 static void ad_facts(void *arg, struct device_facts *f)
 {
@@ -41,18 +53,29 @@ static void ad_facts(void *arg, struct device_facts *f)
 	const struct ad_snapshot *s = d->ad ? adsync_snapshot(d->ad) : NULL;
 	if (s == NULL)
 		return;   /* no data yet: the stored facts stand */
-	/* Only a successful 802.1X authentication is a claim of its own;
-	 * a DHCP host name is the device's word (identity.h). */
-	struct identity_claims c = {
-		.dot1x = f->auth == AUTH_DOT1X && f->identity[0] ? f->identity : NULL,
-		.dhcp_hostname = f->hostname[0] ? f->hostname : NULL,
-	};
 	struct identity_binding b;
 	f->account = ACCOUNT_UNKNOWN;
 	f->ngroups = 0;
-	if (identity_bind(s, &c, &b) < 0)
+	if (bind_device(s, f, &b) < 0)
 		return;
 	identity_facts(s, &b, f);
+}
+
+json_t *daemon_ad_binding_json(struct menjind *d, const struct device_facts *f)
+{
+	const struct ad_snapshot *s = d->ad ? adsync_snapshot(d->ad) : NULL;
+	if (s == NULL)
+		return json_null();
+	struct identity_binding b;
+	char guid[AD_GUID_STR_LEN];
+	if (bind_device(s, f, &b) < 0 || b.computer == NULL)
+		return json_pack("{s:b, s:s, s:s}", "bound", 0, "source", identity_source_name(IDENTITY_NONE), "note",
+				 b.note);
+	ad_guid_format(b.guid, guid);
+	return json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "bound", 1, "computer",
+			 b.computer->sam ? b.computer->sam : "", "dn", b.computer->dn ? b.computer->dn : "", "guid",
+			 guid, "source", identity_source_name(b.source), "attr", identity_attr_name(b.attr), "claim",
+			 b.claim, "note", b.note, "account", (b.computer->uac & 0x2) ? "disabled" : "enabled");
 }
 
 int daemon_ad_start(struct menjind *d, char *err, size_t errlen)

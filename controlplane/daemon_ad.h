@@ -17,11 +17,18 @@
 struct menjind;
 struct api_caller;
 struct conf;
+struct device_facts;
 
 int daemon_ad_start(struct menjind *d, char *err, size_t errlen);
 /* After d->conf was replaced (old still valid during the call). */
 int daemon_ad_reload(struct menjind *d, const struct conf *old, char *err, size_t errlen);
 void daemon_ad_stop(struct menjind *d);
+
+/* How the device of facts f binds to an AD computer in the snapshot in
+ * force, for device.show: {bound, computer, dn, guid, source, attr, claim,
+ * note, account}, {bound: false, note} when nothing matched, null without
+ * AD data. */
+json_t *daemon_ad_binding_json(struct menjind *d, const struct device_facts *f);
 
 /* API handlers (apicmd.c's table). */
 int daemon_ad_cmd_status(struct menjind *d, const struct api_caller *who, json_t *args, json_t **result,

@@ -19,6 +19,10 @@
 #include "daemon.h"
 #include "events.h"
 #include "adsync.h"
+#include "bundle.h"
+#include "bundle_compose.h"
+#include "central.h"
+#include "daemon_bundle.h"
 #include "daemon_posture.h"
 #include "devices.h"
 #include "feeds.h"
@@ -105,6 +109,16 @@ static void share_refresh(struct daemon_central *g)
 	threatfeed_list_unref(l);
 }
 
+/* The applied central bundle's blocklist, as the static list "central". */
+static void bundle_list_refresh(struct daemon_central *g)
+{
+	if (g->feeds == NULL)
+		return;
+	const struct bundle *b = daemon_bundle_composing(g->d);
+	if (feeds_set_static(g->feeds, BUNDLE_BLOCKLIST_FEED, b ? b->blocklist : NULL) < 0)
+		log_warn("central", "central bundle blocklist: no static list slot left");
+}
+
 static void share_prune_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon_central *g = arg;
@@ -156,6 +170,14 @@ static int heartbeat_collect(void *ctx, struct heartbeat_report *r)
 	snprintf(r->software_version, sizeof(r->software_version), "menjind");
 	snprintf(r->config_sha256, sizeof(r->config_sha256), "%s", d->conf->sha256);
 	r->fastpath_generation = d->generation;
+	struct central_status cst;
+	if (daemon_bundle_central_status(d, &cst) && cst.running) {
+		r->bundle_running = true;
+		r->bundle_version = cst.version;
+		snprintf(r->bundle_key_id, sizeof(r->bundle_key_id), "%s", cst.key_id);
+		snprintf(r->bundle_sha256, sizeof(r->bundle_sha256), "%s", cst.sha256);
+		r->bundle_expires = cst.expires;
+	}
 	if (store_device_counts(d->store, r->devices) < 0)
 		return -EIO;
 	struct posture_count pc = { .d = d, .r = r };
@@ -255,7 +277,8 @@ static int glue_start(struct menjind *d, struct fpmsg_prefix *prev, size_t nprev
 	g->nblocklist = nprev;
 	d->central = g;
 
-	bool want_feeds = cs && (cs->feeds.nfeeds > 0 || cs->share_enabled);
+	/* The central bundle's blocklist is a static list of the merge. */
+	bool want_feeds = cs && (cs->feeds.nfeeds > 0 || cs->share_enabled || cs->central_enabled);
 	if (cs == NULL || (!want_feeds && !cs->soc_enabled && !cs->heartbeat_enabled)) {
 		if (g->blocklist) {   /* feeds turned off: the fast path's list goes too */
 			fpchan_set_blocklist(d->fp, NULL, 0);
@@ -272,6 +295,7 @@ static int glue_start(struct menjind *d, struct fpmsg_prefix *prev, size_t nprev
 			return -EINVAL;
 		}
 		events_set_line_sink(d->events, soc_sink, g);
+		events_set_line_sink_sd_id(d->events, cs->sd_id);
 	}
 	if (!want_feeds && !cs->heartbeat_enabled)
 		return 0;
@@ -315,6 +339,7 @@ static int glue_start(struct menjind *d, struct fpmsg_prefix *prev, size_t nprev
 		share_refresh(g);
 		share_prune_cb(-1, 0, g);
 	}
+	bundle_list_refresh(g);
 	if ((rc = feeds_start(g->feeds)) < 0) {
 		snprintf(err, errlen, "feeds: cannot start: %s", strerror(-rc));
 		return rc;
@@ -327,14 +352,19 @@ static int glue_start(struct menjind *d, struct fpmsg_prefix *prev, size_t nprev
 int daemon_central_start(struct menjind *d, char *err, size_t errlen)
 {
 	int rc = glue_start(d, NULL, 0, err, errlen);
-	if (rc < 0)
+	if (rc < 0) {
 		glue_free(d, BLOCKLIST_CLEAR);
-	return rc;
+		return rc;
+	}
+	/* The store and the devices run: the saved bundle's devices. */
+	daemon_bundle_start(d);
+	return 0;
 }
 
 int daemon_central_reload(struct menjind *d, const struct conf *old, char *err, size_t errlen)
 {
 	const struct central_settings *a = old->central, *b = d->conf->central;
+	daemon_bundle_reload(d, old);
 	if (a && b && memcmp(a, b, sizeof(*a)) == 0)
 		return 0;   /* unchanged: keep connections, polls and the queue */
 	struct fpmsg_prefix *prev = d->central ? d->central->blocklist : NULL;
@@ -351,6 +381,13 @@ int daemon_central_reload(struct menjind *d, const struct conf *old, char *err, 
 void daemon_central_stop(struct menjind *d)
 {
 	glue_free(d, BLOCKLIST_LEAVE);
+	daemon_bundle_stop(d);
+}
+
+void daemon_central_bundle_changed(struct menjind *d)
+{
+	if (d->central)
+		bundle_list_refresh(d->central);
 }
 
 /* ---- API --------------------------------------------------------------- */
@@ -401,7 +438,7 @@ int daemon_central_cmd_status(struct menjind *d, const struct api_caller *who, j
 		soc = json_pack("{s:I, s:I, s:o*}", "queue_length", (json_int_t)soc_queue_length(q), "dropped",
 				(json_int_t)soc_queue_dropped(q), "collectors", cols);
 	}
-	json_object_set_new(r, "bundle", json_null());   /* central bundles are not applied yet */
+	json_object_set_new(r, "bundle", daemon_bundle_status_json(d));
 	json_object_set_new(r, "feeds", feeds);
 	json_object_set_new(r, "blocklist_prefixes", json_integer(g ? (json_int_t)g->nblocklist : 0));
 	json_object_set_new(r, "last_merge", json_integer(g ? g->last_merge : 0));
@@ -499,6 +536,18 @@ int daemon_central_cmd_share_list(struct menjind *d, const struct api_caller *wh
 	return 0;
 }
 
+int daemon_central_cmd_sync(struct menjind *d, const struct api_caller *who, json_t *args, json_t **result,
+			    char *err, size_t errlen)
+{
+	(void)who;
+	(void)args;
+	int rc = daemon_bundle_poll_now(d, err, errlen);
+	if (rc < 0)
+		return rc;
+	*result = json_pack("{s:b}", "polling", 1);
+	return *result ? 0 : -ENOMEM;
+}
+
 int daemon_central_cmd_feeds_poll(struct menjind *d, const struct api_caller *who, json_t *args, json_t **result,
 				  char *err, size_t errlen)
 {
@@ -517,9 +566,51 @@ int daemon_central_cmd_feeds_poll(struct menjind *d, const struct api_caller *wh
 	return *result ? 0 : -ENOMEM;
 }
 
+/* The local configuration file as it is (conf_load's limits). */
+static int read_local_file(const char *path, char **out, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	*out = NULL;
+	if (f == NULL) {
+		int e = errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	char *text = malloc(CONF_FILE_MAX + 1);
+	if (text == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	size_t n = fread(text, 1, CONF_FILE_MAX + 1, f);
+	int rerr = ferror(f);
+	fclose(f);
+	if (rerr || n > CONF_FILE_MAX || memchr(text, '\0', n)) {
+		snprintf(err, errlen, "%s: %s", path, rerr ? "read error" : n > CONF_FILE_MAX ? "larger than 1 MiB" :
+										"contains a NUL byte");
+		free(text);
+		return rerr ? -EIO : n > CONF_FILE_MAX ? -EFBIG : -EINVAL;
+	}
+	text[n] = '\0';
+	*out = text;
+	return 0;
+}
+
 int daemon_central_compose(struct menjind *d, const char *local_text, char **out, char *err, size_t errlen)
 {
-	(void)d, (void)local_text, (void)err, (void)errlen;
-	*out = NULL;   /* bundles are not applied yet */
-	return 0;
+	const struct bundle *b = daemon_bundle_composing(d);
+	char *file = NULL;
+	int rc;
+
+	*out = NULL;
+	if (b == NULL)
+		return 0;   /* no bundle: the local text as it is */
+	if (local_text == NULL) {
+		if ((rc = read_local_file(d->conf_path, &file, err, errlen)) < 0)
+			return rc;
+		local_text = file;
+	}
+	rc = bundle_compose(local_text, d->conf_path, b, out, err, errlen);
+	free(file);
+	return rc;
 }

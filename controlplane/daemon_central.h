@@ -8,7 +8,11 @@
  *   share   share.publish / share.list / share.withdraw; the active blocks
  *           are also a static list ("share") of the merge, so they are
  *           enforced here as well as published for the neighbours
- *   soc     every event line also goes to syslog_tls_send()
+ *   soc     every event line also goes to syslog_tls_send(), with soc.sd_id
+ *           as its SD-ID when set
+ *   central the applied bundle (daemon_bundle.h) composes into the
+ *           configuration (daemon_central_compose); its blocklist is the
+ *           static list BUNDLE_BLOCKLIST_FEED of the merge
  * A reload whose settings for these sections changed stops and starts them
  * again; the fast path keeps the last list until the new merge replaces it.
  */
@@ -34,6 +38,10 @@ void daemon_central_stop(struct menjind *d);
  * is. Errors name what is wrong ("line N: ..." of the local text). */
 int daemon_central_compose(struct menjind *d, const char *local_text, char **out, char *err, size_t errlen);
 
+/* The applied central bundle changed (daemon_bundle.c): its blocklist
+ * becomes the static feed BUNDLE_BLOCKLIST_FEED. */
+void daemon_central_bundle_changed(struct menjind *d);
+
 /* API handlers (apicmd.c's table). */
 int daemon_central_cmd_status(struct menjind *d, const struct api_caller *who, json_t *args, json_t **result,
 			      char *err, size_t errlen);
@@ -43,6 +51,8 @@ int daemon_central_cmd_share_list(struct menjind *d, const struct api_caller *wh
 				  char *err, size_t errlen);
 int daemon_central_cmd_share_withdraw(struct menjind *d, const struct api_caller *who, json_t *args,
 				      json_t **result, char *err, size_t errlen);
+int daemon_central_cmd_sync(struct menjind *d, const struct api_caller *who, json_t *args, json_t **result,
+			    char *err, size_t errlen);
 int daemon_central_cmd_feeds_poll(struct menjind *d, const struct api_caller *who, json_t *args, json_t **result,
 				  char *err, size_t errlen);
 

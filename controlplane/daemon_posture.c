@@ -21,6 +21,7 @@
 #include "posture_conf.h"
 #include "posture_fetch.h"
 #include "posture_spool.h"
+#include "rfc3339.h"
 #include "store.h"
 
 struct daemon_posture {
@@ -30,6 +31,7 @@ struct daemon_posture {
 	struct posture_fetch *fetch[POSTURE_CONF_MAX_FETCH];
 	unsigned              nfetch;
 	struct event         *reeval_ev;     /* one re-decision per burst of files */
+	struct event         *override_ev;   /* at the earliest end of a posture override */
 	uint64_t              decided_gen;   /* database generation the devices were decided with */
 	int64_t               last_file;     /* unix seconds of the last applied file */
 	unsigned              files_applied, files_rejected;
@@ -53,14 +55,55 @@ static void emit(struct menjind *d, int severity, const char *kind, const char *
 		log_warn("posture", "event %s not recorded", kind);
 }
 
+static void emit_mac(struct menjind *d, int severity, const char *kind, const char *mac, const char *msg,
+		     const char *k1, const char *v1)
+{
+	struct event ev = { .severity = severity, .kind = kind, .mac = mac, .msg = msg };
+	if (k1)
+		event_param(&ev, k1, v1);
+	if (events_emit(d->events, &ev) < 0)
+		log_warn("posture", "event %s not recorded", kind);
+}
+
+static void override_timer_cb(evutil_socket_t fd, short what, void *arg);
+static void override_arm(struct daemon_posture *g);
+
 /* ---- the facts of a device ---------------------------------------------- */
+
+/* The stored override of a device as posture.c wants it; false when none
+ * (or the store cannot say: the scans alone decide then). */
+static bool override_of(struct daemon_posture *g, const uint8_t mac[6], struct posture_override *po)
+{
+	struct store_posture_override so;
+	int rc = store_posture_override_get(g->d->store, mac, &so);
+	if (rc < 0) {
+		if (rc != -ENOENT)
+			log_warn("posture", "posture override not read: %s", strerror(-rc));
+		return false;
+	}
+	memset(po, 0, sizeof(*po));
+	po->active = true;
+	po->force = so.force;
+	po->status = so.status;
+	po->expires = so.expires;
+	snprintf(po->user, sizeof(po->user), "%s", so.user);
+	snprintf(po->reason, sizeof(po->reason), "%s", so.reason);
+	char *save = NULL;
+	for (char *item = strtok_r(so.waived, "\n", &save); item && po->nwaived < POSTURE_MAX_WAIVED;
+	     item = strtok_r(NULL, "\n", &save))
+		snprintf(po->waived[po->nwaived++], SCAN_ITEM_MAX, "%s", item);
+	return true;
+}
 
 static void verdict_of(struct daemon_posture *g, const struct device_facts *f, struct posture_verdict *v)
 {
 	struct posture_key k;
 	struct scan_addr a;
+	struct posture_override *po = malloc(sizeof(*po));   /* 4 KiB of waived ids: not on the stack */
+	bool have = po && override_of(g, f->mac, po);
 	posture_key_from_facts(&k, f, &a);
-	posture_evaluate(g->db, &g->d->conf->posture->config, &k, NULL, f->now, v);
+	posture_evaluate(g->db, &g->d->conf->posture->config, &k, have ? po : NULL, f->now, v);
+	free(po);
 }
 
 static void posture_facts(void *arg, struct device_facts *f)
@@ -121,6 +164,64 @@ static void on_fetched(void *ctx, int rc, long http_status, const char *text)
 	}
 }
 
+/* ---- overrides running out ------------------------------------------------ */
+
+static void override_arm(struct daemon_posture *g)
+{
+	int64_t when = 0;
+	if (store_posture_override_next_expiry(g->d->store, &when) < 0 || when == 0) {
+		evtimer_del(g->override_ev);
+		return;
+	}
+	int64_t now = (int64_t)time(NULL);
+	/* never 0: an expired row that cannot be removed must not spin the loop */
+	struct timeval tv = { .tv_sec = when > now ? (time_t)(when - now) : 1 };
+	evtimer_add(g->override_ev, &tv);
+}
+
+struct expired_walk {
+	unsigned n;
+	uint8_t  macs[DEVICES_EXPIRE_BATCH][6];
+};
+
+static int expired_one(void *ctx, const struct store_posture_override *o)
+{
+	struct expired_walk *w = ctx;
+	if (w->n >= DEVICES_EXPIRE_BATCH)
+		return 1;
+	memcpy(w->macs[w->n++], o->mac, 6);
+	return 0;
+}
+
+/* An ended override is removed (posture.override_expired) and its device
+ * decided again on the scans alone. */
+static void override_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon_posture *g = arg;
+	struct expired_walk *w = calloc(1, sizeof(*w));
+	(void)fd;
+	(void)what;
+	if (w == NULL || store_posture_override_foreach(g->d->store, (int64_t)time(NULL), expired_one, w) < 0) {
+		log_err("posture", "expired posture overrides not read; retrying in %d s", POSTURE_OVERRIDE_RETRY);
+		struct timeval tv = { .tv_sec = POSTURE_OVERRIDE_RETRY };
+		evtimer_add(g->override_ev, &tv);
+		free(w);
+		return;
+	}
+	for (unsigned i = 0; i < w->n; i++) {
+		char mac[MAC_STR_LEN], msg[96];
+		mac_format(w->macs[i], mac);
+		if (store_posture_override_delete(g->d->store, w->macs[i]) < 0)
+			continue;
+		snprintf(msg, sizeof(msg), "posture override of %s expired", mac);
+		emit_mac(g->d, LOG_NOTICE, "posture.override_expired", mac, msg, NULL, NULL);
+		if (devices_reevaluate(g->d->devices, w->macs[i], "posture override expired") < 0)
+			log_err("posture", "%s not decided again after its posture override expired", mac);
+	}
+	free(w);
+	override_arm(g);
+}
+
 /* ---- start / stop ------------------------------------------------------ */
 
 static void glue_free(struct menjind *d)
@@ -135,6 +236,8 @@ static void glue_free(struct menjind *d)
 	posture_spool_close(g->spool);
 	if (g->reeval_ev)
 		event_free(g->reeval_ev);
+	if (g->override_ev)
+		event_free(g->override_ev);
 	posture_db_free(g->db);
 	free(g);
 	d->posture = NULL;
@@ -155,7 +258,8 @@ static int glue_start(struct menjind *d, char *err, size_t errlen)
 	d->posture = g;
 	g->db = posture_db_new();
 	g->reeval_ev = event_new(d->base, -1, 0, reeval_cb, g);
-	if (g->db == NULL || g->reeval_ev == NULL) {
+	g->override_ev = evtimer_new(d->base, override_timer_cb, g);
+	if (g->db == NULL || g->reeval_ev == NULL || g->override_ev == NULL) {
 		snprintf(err, errlen, "posture: out of memory");
 		return -ENOMEM;
 	}
@@ -190,6 +294,7 @@ static int glue_start(struct menjind *d, char *err, size_t errlen)
 	g->decided_gen = 0;
 	devices_set_posture_source(d->devices, posture_facts, g);
 	event_active(g->reeval_ev, 0, 0);
+	override_arm(g);
 	log_info("posture", "spool %s: %u scans held, %u downloads", ps->spool, posture_db_count(g->db), ps->nfetch);
 	return 0;
 }
@@ -263,12 +368,205 @@ static json_t *device_json(struct daemon_posture *g, const struct store_device *
 						    "pass", (int)b->npass, "fail", (int)b->nfail, "unknown",
 						    (int)b->nunknown, "source", b->source));
 	}
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:o*, s:i, s:o*, s:o*, s:s, s:s}", "mac", mac, "hostname",
-			 dev->hostname, "status", posture_status_name(v.status), "reason", reason, "scanned",
-			 (json_int_t)v.scanned, "matched_by", v.matched_by, "failed",
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:o*, s:i, s:o*, s:o*, s:s, s:s, s:b, s:o*}", "mac", mac,
+			 "hostname", dev->hostname, "status", posture_status_name(v.status), "reason", reason,
+			 "scanned", (json_int_t)v.scanned, "matched_by", v.matched_by, "failed",
 			 strings_json(v.failed, v.nfailed, POSTURE_MAX_LISTED), "nfailed", (int)v.nfailed, "unknown",
 			 strings_json(v.unknown, v.nunknown, POSTURE_MAX_LISTED), "baselines", bl, "verdict",
-			 verdict_state_name(dev->state), "verdict_reason", dev->reason);
+			 verdict_state_name(dev->state), "verdict_reason", dev->reason, "overridden", v.overridden,
+			 "override", daemon_posture_override_json(g->d, dev->mac));
+}
+
+json_t *daemon_posture_override_json(struct menjind *d, const uint8_t mac[6])
+{
+	struct store_posture_override *o = malloc(sizeof(*o));
+	if (o == NULL || d->posture == NULL || store_posture_override_get(d->store, mac, o) < 0) {
+		free(o);
+		return json_null();
+	}
+	int64_t now = (int64_t)time(NULL);
+	json_t *waived = json_array();
+	char *save = NULL;
+	for (char *item = strtok_r(o->waived, "\n", &save); waived && item; item = strtok_r(NULL, "\n", &save))
+		json_array_append_new(waived, json_string(item));
+	char created[RFC3339_LEN], expires[RFC3339_LEN];
+	rfc3339_format(o->created, created);
+	rfc3339_format(o->expires, expires);
+	json_t *j = json_pack("{s:o*, s:o, s:s, s:o, s:b, s:I, s:s, s:s}", "waived", waived, "status",
+			      o->force ? json_string(posture_status_name(o->status)) : json_null(), "created", created,
+			      "expires", o->expires ? json_string(expires) : json_null(), "active",
+			      o->expires == 0 || o->expires > now, "uid", (json_int_t)o->uid, "user", o->user,
+			      "reason", o->reason);
+	free(o);
+	return j;
+}
+
+/* ---- posture.override / posture.clear_override ---------------------------- */
+
+/* A GCB item id as scanners write it: printable, no spaces. */
+static bool item_id_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n >= SCAN_ITEM_MAX)
+		return false;
+	for (; *s; s++)
+		if (*s <= ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static int parse_waive(json_t *jw, struct store_posture_override *o, char *err, size_t errlen)
+{
+	size_t i, off = 0;
+	json_t *it;
+	if (jw == NULL)
+		return 0;
+	if (!json_is_array(jw) || json_array_size(jw) > POSTURE_MAX_WAIVED) {
+		snprintf(err, errlen, "waive: a list of at most %d GCB item ids", POSTURE_MAX_WAIVED);
+		return -EINVAL;
+	}
+	json_array_foreach(jw, i, it) {
+		const char *id = json_string_value(it);
+		if (id == NULL || !item_id_ok(id)) {
+			snprintf(err, errlen, "waive: '%.64s' is not a GCB item id", id ? id : "(not a string)");
+			return -EINVAL;
+		}
+		int n = snprintf(o->waived + off, sizeof(o->waived) - off, "%s%s", off ? "\n" : "", id);
+		if (n < 0 || (size_t)n >= sizeof(o->waived) - off)
+			return -EOVERFLOW;   /* cannot happen: bounded above */
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+int daemon_posture_cmd_override(struct menjind *d, const struct api_caller *who, json_t *args, json_t **result,
+				char *err, size_t errlen)
+{
+	struct daemon_posture *g = need(d, err, errlen);
+	if (g == NULL)
+		return -ENOTSUP;
+	struct store_posture_override *o = calloc(1, sizeof(*o));
+	struct store_device dev;
+	char mac[MAC_STR_LEN], msg[POLICY_REASON_MAX + 160];
+	int rc = -EINVAL;
+	if (o == NULL)
+		return -ENOMEM;
+
+	const char *m = json_string_value(json_object_get(args, "mac"));
+	const char *status = json_string_value(json_object_get(args, "status"));
+	const char *reason = json_string_value(json_object_get(args, "reason"));
+	json_t *jw = json_object_get(args, "waive");
+	if (m == NULL || mac_parse(m, o->mac) < 0) {
+		snprintf(err, errlen, "mac: a MAC address is required");
+		goto out;
+	}
+	if ((rc = store_device_get(d->store, o->mac, &dev)) < 0) {
+		snprintf(err, errlen, "%s: %s", m, rc == -ENOENT ? "no such device" : strerror(-rc));
+		goto out;
+	}
+	rc = -EINVAL;
+	if (reason == NULL || strlen(reason) < OVERRIDE_REASON_MIN || strlen(reason) >= sizeof(o->reason)) {
+		snprintf(err, errlen, "reason: %d to %zu characters are required", OVERRIDE_REASON_MIN,
+			 sizeof(o->reason) - 1);
+		goto out;
+	}
+	if (json_object_get(args, "status") && status == NULL) {
+		snprintf(err, errlen, "status: compliant, noncompliant, unknown or stale");
+		goto out;
+	}
+	if (status) {
+		int st = posture_status_parse(strcmp(status, "non-compliant") == 0 ? "noncompliant" : status);
+		if (st < 0) {
+			snprintf(err, errlen, "status: '%.32s' is not compliant, noncompliant, unknown or stale", status);
+			goto out;
+		}
+		o->force = true;
+		o->status = (uint8_t)st;
+	}
+	if ((rc = parse_waive(jw, o, err, errlen)) < 0)
+		goto out;
+	if (!o->force && o->waived[0] == '\0') {
+		snprintf(err, errlen, "give waive (GCB item ids) or status, or both");
+		rc = -EINVAL;
+		goto out;
+	}
+	long long duration = apicmd_parse_duration(json_object_get(args, "duration"));
+	if (duration < 0) {
+		snprintf(err, errlen, "duration must be seconds or like \"30m\", \"8h\", \"7d\", \"permanent\"");
+		rc = -EINVAL;
+		goto out;
+	}
+	o->created = (int64_t)time(NULL);
+	o->expires = duration ? o->created + duration : 0;
+	o->uid = who->uid;
+	snprintf(o->user, sizeof(o->user), "%s", who->user);
+	snprintf(o->reason, sizeof(o->reason), "%s", reason);
+	if ((rc = store_posture_override_put(d->store, o)) < 0) {
+		snprintf(err, errlen, "store: %s", strerror(-rc));
+		goto out;
+	}
+	mac_format(o->mac, mac);
+	snprintf(msg, sizeof(msg), "posture override of %s by %s:%s%s%s%s: %s", mac, o->user,
+		 o->force ? " status " : "", o->force ? posture_status_name(o->status) : "",
+		 o->waived[0] ? " waived " : "", o->waived[0] ? "(see posture.show)" : "", o->reason);
+	emit_mac(d, LOG_NOTICE, "posture.override", mac, msg, "user", o->user);
+	if ((rc = devices_reevaluate(d->devices, o->mac, "posture override")) < 0) {
+		snprintf(err, errlen, "the override is stored but the device was not decided again: %s",
+			 strerror(-rc));
+		goto out;
+	}
+	override_arm(g);
+	if ((rc = store_device_get(d->store, o->mac, &dev)) < 0) {
+		snprintf(err, errlen, "store: %s", strerror(-rc));
+		goto out;
+	}
+	*result = device_json(g, &dev);
+	rc = *result ? 0 : -ENOMEM;
+out:
+	free(o);
+	return rc;
+}
+
+int daemon_posture_cmd_clear_override(struct menjind *d, const struct api_caller *who, json_t *args,
+				      json_t **result, char *err, size_t errlen)
+{
+	struct daemon_posture *g = need(d, err, errlen);
+	if (g == NULL)
+		return -ENOTSUP;
+	const char *m = json_string_value(json_object_get(args, "mac"));
+	const char *reason = json_string_value(json_object_get(args, "reason"));
+	uint8_t mac[6];
+	char ms[MAC_STR_LEN], msg[POLICY_REASON_MAX + API_USER_MAX + 96];
+	struct store_device dev;
+	int rc;
+	if (m == NULL || mac_parse(m, mac) < 0) {
+		snprintf(err, errlen, "mac: a MAC address is required");
+		return -EINVAL;
+	}
+	if (reason == NULL || strlen(reason) < OVERRIDE_REASON_MIN) {
+		snprintf(err, errlen, "reason: at least %d characters are required", OVERRIDE_REASON_MIN);
+		return -EINVAL;
+	}
+	mac_format(mac, ms);
+	if ((rc = store_posture_override_delete(d->store, mac)) < 0) {
+		snprintf(err, errlen, rc == -ENOENT ? "%s has no posture override" : "store: %s",
+			 rc == -ENOENT ? ms : strerror(-rc));
+		return rc;
+	}
+	snprintf(msg, sizeof(msg), "posture override of %s cleared by %s: %.*s", ms, who->user,
+		 POLICY_REASON_MAX - 1, reason);
+	emit_mac(d, LOG_NOTICE, "posture.override_clear", ms, msg, "user", who->user);
+	if ((rc = devices_reevaluate(d->devices, mac, "posture override cleared")) < 0) {
+		snprintf(err, errlen, "the device was not decided again: %s", strerror(-rc));
+		return rc;
+	}
+	override_arm(g);
+	if ((rc = store_device_get(d->store, mac, &dev)) < 0) {
+		snprintf(err, errlen, "%s: %s", ms, rc == -ENOENT ? "no such device" : strerror(-rc));
+		return rc;
+	}
+	*result = device_json(g, &dev);
+	return *result ? 0 : -ENOMEM;
 }
 
 struct walk {

@@ -19,6 +19,8 @@ struct menjind;
 struct api_caller;
 struct conf;
 
+#define POSTURE_OVERRIDE_RETRY  30   /* s until expired overrides are read again after a store error */
+
 int daemon_posture_start(struct menjind *d, char *err, size_t errlen);
 /* After d->conf was replaced (old still valid during the call). */
 int daemon_posture_reload(struct menjind *d, const struct conf *old, char *err, size_t errlen);
@@ -32,6 +34,17 @@ int daemon_posture_cmd_show(struct menjind *d, const struct api_caller *who, jso
 			    char *err, size_t errlen);
 int daemon_posture_cmd_kpi(struct menjind *d, const struct api_caller *who, json_t *args, json_t **result,
 			   char *err, size_t errlen);
+/* posture.override {mac, waive?: [ids], status?, duration?, reason} and
+ * posture.clear_override {mac, reason}: an administrator's GCB exception
+ * (waived items are not counted) or forced status, stored
+ * (posture_overrides), ended by its duration; the device is decided again. */
+int daemon_posture_cmd_override(struct menjind *d, const struct api_caller *who, json_t *args, json_t **result,
+				char *err, size_t errlen);
+int daemon_posture_cmd_clear_override(struct menjind *d, const struct api_caller *who, json_t *args,
+				      json_t **result, char *err, size_t errlen);
+/* The device's posture override for posture.show / device.show; null when none. */
+json_t *daemon_posture_override_json(struct menjind *d, const uint8_t mac[6]);
+
 int daemon_posture_cmd_sync(struct menjind *d, const struct api_caller *who, json_t *args, json_t **result,
 			    char *err, size_t errlen);
 

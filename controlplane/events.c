@@ -274,6 +274,7 @@ struct events {
 	void              *listener_ctx;
 	events_line_sink   line_sink;       /* SOC export: every line, as written */
 	void              *line_sink_ctx;
+	char               sink_sd_id[33];  /* "" : sd_id */
 	unsigned           npending;
 	struct pending     pending[EVENTS_PENDING_MAX];
 };
@@ -359,13 +360,41 @@ void events_set_line_sink(struct events *e, events_line_sink fn, void *ctx)
 {
 	e->line_sink = fn;
 	e->line_sink_ctx = ctx;
+	if (fn == NULL)
+		e->sink_sd_id[0] = '\0';
+}
+
+void events_set_line_sink_sd_id(struct events *e, const char *sd_id)
+{
+	snprintf(e->sink_sd_id, sizeof(e->sink_sd_id), "%s", sd_id ? sd_id : "");
+}
+
+/* line with its SD-ID (after PRI+VERSION, TIMESTAMP, HOSTNAME, APP-NAME,
+ * PROCID and MSGID: RFC 5424 6) replaced by sd_id; line itself when it
+ * has no structured data or does not fit. */
+static const char *with_sd_id(const char *line, const char *sd_id, char *buf, size_t len)
+{
+	const char *p = line;
+	for (int field = 0; field < 6 && p; field++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (p == NULL || *p != '[')
+		return line;
+	size_t id_len = strcspn(p + 1, " ]");
+	int n = snprintf(buf, len, "%.*s%s%s", (int)(p + 1 - line), line, sd_id, p + 1 + id_len);
+	return n > 0 && (size_t)n < len ? buf : line;
 }
 
 static void write_line(struct events *e, const char *line)
 {
 	size_t n = strlen(line);
-	if (e->line_sink)
-		e->line_sink(e->line_sink_ctx, line);
+	if (e->line_sink) {
+		char buf[EVENT_LINE_MAX + 40];
+		e->line_sink(e->line_sink_ctx,
+			     e->sink_sd_id[0] ? with_sd_id(line, e->sink_sd_id, buf, sizeof(buf)) : line);
+	}
 	if (e->log_fd >= 0) {
 		struct iovec iov[2] = { { (void *)line, n }, { "\n", 1 } };
 		if (writev(e->log_fd, iov, 2) < 0)

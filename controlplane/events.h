@@ -76,6 +76,9 @@ void events_set_listener(struct events *e, events_listener fn, void *ctx);
  * removes the sink. */
 typedef void (*events_line_sink)(void *ctx, const char *line);
 void events_set_line_sink(struct events *e, events_line_sink fn, void *ctx);
+/* The sink's lines carry this SD-ID (the SOC's soc.sd_id); "" or NULL:
+ * menjind.sd_id like the other outputs. */
+void events_set_line_sink_sd_id(struct events *e, const char *sd_id);
 
 /* Record (store) now, output when the current callback returns. Returns the
  * event id or a negative errno. */

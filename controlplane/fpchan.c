@@ -18,6 +18,7 @@
 struct queued {
 	struct nl_msg  *msg;
 	fpchan_stats_cb cb;
+	fpchan_reply_cb reply;          /* instead of cb: requests answered by an ack */
 	void           *cb_ctx;
 	uint64_t        cookie;
 };
@@ -28,6 +29,7 @@ struct inflight {
 	int             type;
 	int64_t         sent_ms;
 	fpchan_stats_cb cb;
+	fpchan_reply_cb reply;
 	void           *cb_ctx;
 	uint64_t        cookie;
 };
@@ -128,6 +130,7 @@ static int enqueue(struct fpchan *ch, struct nl_msg *msg, fpchan_stats_cb cb, vo
 	struct queued *q = &ch->queue[(ch->qhead + ch->qlen) % FPCHAN_MAX_QUEUE];
 	q->msg = msg;
 	q->cb = cb;
+	q->reply = NULL;
 	q->cb_ctx = cb_ctx;
 	q->cookie = cookie;
 	ch->qlen++;
@@ -160,8 +163,8 @@ static void pump(struct fpchan *ch)
 			if (f->used)
 				continue;
 			*f = (struct inflight){ .used = true, .seq = nlh->nlmsg_seq, .type = nlh->nlmsg_type,
-						.sent_ms = now_ms(), .cb = q->cb, .cb_ctx = q->cb_ctx,
-						.cookie = q->cookie };
+						.sent_ms = now_ms(), .cb = q->cb, .reply = q->reply,
+						.cb_ctx = q->cb_ctx, .cookie = q->cookie };
 			ch->ninflight++;
 			break;
 		}
@@ -302,11 +305,14 @@ static void schedule_retry(struct fpchan *ch)
 static void fail_inflight(struct fpchan *ch, struct inflight *f, int err)
 {
 	fpchan_stats_cb cb = f->cb;
+	fpchan_reply_cb reply = f->reply;
 	void *cb_ctx = f->cb_ctx;
 	uint64_t cookie = f->cookie;
 	f->used = false;
 	ch->ninflight--;
-	if (cb)
+	if (reply)
+		reply(cb_ctx, cookie, err, "");
+	else if (cb)
 		cb(cb_ctx, cookie, err, NULL, 0);
 }
 
@@ -330,7 +336,9 @@ static void disconnect(struct fpchan *ch, const char *why)
 	while (ch->qlen) {
 		struct queued *q = &ch->queue[ch->qhead];
 		nlmsg_free(q->msg);
-		if (q->cb)
+		if (q->reply)
+			q->reply(q->cb_ctx, q->cookie, -ENOTCONN, "");
+		else if (q->cb)
 			q->cb(q->cb_ctx, q->cookie, -ENOTCONN, NULL, 0);
 		ch->qhead = (ch->qhead + 1) % FPCHAN_MAX_QUEUE;
 		ch->qlen--;
@@ -656,6 +664,16 @@ static void handle(struct fpchan *ch, size_t len)
 	if (nlh->nlmsg_type == NLMSG_ERROR) {
 		int code = fpmsg_error_code(nlh, err, sizeof(err));
 		int type = f->type;
+		if (f->reply) {
+			fpchan_reply_cb reply = f->reply;
+			void *cb_ctx = f->cb_ctx;
+			uint64_t cookie = f->cookie;
+			if (code < 0)
+				ch->st.errors++;
+			done_inflight(ch, f);
+			reply(cb_ctx, cookie, code, code < 0 ? err : "");
+			return;
+		}
 		if (code == 0) {
 			done_inflight(ch, f);
 			return;
@@ -881,6 +899,27 @@ int fpchan_stats(struct fpchan *ch, fpchan_stats_cb cb, void *ctx, uint64_t cook
 	if (rc == 0)
 		pump(ch);
 	return rc;
+}
+
+int fpchan_capture(struct fpchan *ch, uint16_t port, const char *filter, uint32_t count, const char *name,
+		   fpchan_reply_cb cb, void *ctx, uint64_t cookie)
+{
+	if (ch->state != FPCHAN_READY)
+		return -ENOTCONN;
+	struct nl_msg *m = new_msg(ch, FPMSG_CAPTURE, 0);
+	if (m && (nla_put_u16(m, FPA_PORT, port) < 0 || nla_put_u32(m, FPA_COUNT, count) < 0 ||
+		  nla_put_string(m, FPA_PATH, name) < 0 ||
+		  (filter && filter[0] && nla_put_string(m, FPA_FILTER, filter) < 0))) {
+		nlmsg_free(m);
+		return -ENOMEM;
+	}
+	int rc = enqueue(ch, m, NULL, ctx, cookie);
+	if (rc < 0)
+		return rc;
+	/* the message just queued is the last one */
+	ch->queue[(ch->qhead + ch->qlen - 1) % FPCHAN_MAX_QUEUE].reply = cb;
+	pump(ch);
+	return 0;
 }
 
 enum fpchan_state fpchan_get_state(const struct fpchan *ch)

@@ -66,6 +66,9 @@ struct fpchan_ops {
 
 typedef void (*fpchan_stats_cb)(void *ctx, uint64_t cookie, int err, const struct fpchan_counter *c,
 				unsigned n);
+/* The fast path's answer to a request: err 0 (ack) or a negative errno with
+ * the fast path's message ("" when it gave none, or for -ENOTCONN). */
+typedef void (*fpchan_reply_cb)(void *ctx, uint64_t cookie, int err, const char *msg);
 
 struct fpchan;
 
@@ -99,6 +102,13 @@ int fpchan_send_frame(struct fpchan *ch, uint16_t port, const uint8_t *frame, si
 /* Ask for the fast path's counters; cb runs later with the answer, an error,
  * or -ETIMEDOUT / -ENOTCONN. Returns -ENOTCONN at once when not READY. */
 int fpchan_stats(struct fpchan *ch, fpchan_stats_cb cb, void *ctx, uint64_t cookie);
+
+/* Start a capture of `count` frames received on port index to the file
+ * `name` in the fast path's capture_dir (CAPTURE); cb runs later with the
+ * fast path's ack or refusal (exactly once, unless the channel is freed).
+ * Returns -ENOTCONN at once when not READY. */
+int fpchan_capture(struct fpchan *ch, uint16_t port, const char *filter, uint32_t count, const char *name,
+		   fpchan_reply_cb cb, void *ctx, uint64_t cookie);
 
 enum fpchan_state fpchan_get_state(const struct fpchan *ch);
 const char *fpchan_state_name(enum fpchan_state st);

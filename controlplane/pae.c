@@ -316,11 +316,16 @@ int pae_rx_logoff(struct pae *p, int64_t now, struct pae_out *out)
 	return 0;
 }
 
-int pae_rx_eap(struct pae *p, int64_t now, const uint8_t *eap, size_t len, struct pae_out *out)
+/* group_id: the Identifier of the Request/Identity the glue sent to the
+ * segment's group address (solicit.h), or -1. */
+static int rx_eap(struct pae *p, int64_t now, const uint8_t *eap, size_t len, int group_id,
+		  struct pae_out *out)
 {
 	struct eap_packet e;
 	struct pae_action *a;
 	char identity[EAP_IDENTITY_MAX];
+	const char *why;
+	bool answers_group;
 
 	reset(out);
 	if (eap_decode(eap, len, &e, NULL) != 0)
@@ -330,15 +335,18 @@ int pae_rx_eap(struct pae *p, int64_t now, const uint8_t *eap, size_t len, struc
 	/* The authenticator only takes Responses (RFC 3748 4.1). */
 	if (e.code != EAP_CODE_RESPONSE)
 		return -EALREADY;
+	answers_group = e.type == EAP_TYPE_IDENTITY && group_id == e.id;
 
 	switch (p->state) {
 	case PAE_DISCONNECTED:
+		if (answers_group)
+			goto identity;
 		enter(p, PAE_CONNECTING, now, true, "EAP without a session", out);
 		return 0;
 
 	case PAE_MAB:
 	case PAE_CONNECTING:
-		if (e.id != p->current_id || e.type != EAP_TYPE_IDENTITY) {
+		if ((e.id != p->current_id && !answers_group) || e.type != EAP_TYPE_IDENTITY) {
 			if (p->state == PAE_MAB) {
 				/* EAPOL takes over from MAB: start over with it. */
 				aaa_cancel(p, out);
@@ -347,6 +355,7 @@ int pae_rx_eap(struct pae *p, int64_t now, const uint8_t *eap, size_t len, struc
 			}
 			return -EALREADY;
 		}
+	identity:
 		/* RFC 3748 5.1: an empty identity is allowed (anonymous). */
 		if (e.data_len == 0 || e.data[0] == 0)
 			identity[0] = '\0';
@@ -355,7 +364,11 @@ int pae_rx_eap(struct pae *p, int64_t now, const uint8_t *eap, size_t len, struc
 		aaa_cancel(p, out);
 		snprintf(p->identity, sizeof(p->identity), "%s", identity);
 		p->reauth = p->authorized;
-		enter(p, PAE_AUTHENTICATING, now, true, "EAP-Response/Identity", out);
+		why = answers_group && (p->state == PAE_DISCONNECTED || e.id != p->current_id)
+		      ? "EAP-Response/Identity to the group request" : "EAP-Response/Identity";
+		/* A Success or Failure made up later carries the answered Identifier. */
+		p->current_id = e.id;
+		enter(p, PAE_AUTHENTICATING, now, true, why, out);
 		a = push(out, PAE_ACT_AAA_EAP);
 		a->eap = e.raw;
 		a->eap_len = e.len;
@@ -376,6 +389,17 @@ int pae_rx_eap(struct pae *p, int64_t now, const uint8_t *eap, size_t len, struc
 	default:
 		return -EALREADY;
 	}
+}
+
+int pae_rx_eap(struct pae *p, int64_t now, const uint8_t *eap, size_t len, struct pae_out *out)
+{
+	return rx_eap(p, now, eap, len, -1, out);
+}
+
+int pae_rx_eap_group(struct pae *p, int64_t now, const uint8_t *eap, size_t len, uint8_t group_id,
+		     struct pae_out *out)
+{
+	return rx_eap(p, now, eap, len, group_id, out);
 }
 
 int pae_aaa_challenge(struct pae *p, int64_t now, const uint8_t *eap, size_t len,
@@ -677,4 +701,39 @@ const char *pae_reason_name(int r)
 	if (r < 0 || r >= PAE_REASON__MAX)
 		return "invalid";
 	return names[r];
+}
+
+int pae_restore(struct pae *p, const uint8_t mac[6], const struct pae_config *conf, const struct pae_resume *r,
+		int64_t now)
+{
+	struct pae_out out = { 0 };
+
+	if (r->method != PAE_METHOD_EAP && r->method != PAE_METHOD_MAB && r->method != PAE_METHOD_CRITICAL)
+		return -EINVAL;
+	pae_init(p, mac, conf);
+	p->authorized = true;
+	p->method = r->method;
+	p->eapol_seen = r->eapol_seen;
+	snprintf(p->identity, sizeof(p->identity), "%s", r->identity ? r->identity : "");
+	p->when = r->when;
+	p->terminate_at_when = r->terminate && r->when != PAE_NO_DEADLINE;
+	p->last_reason = r->kept ? PAE_REASON_UNREACHABLE : PAE_REASON_NONE;
+	enter(p, PAE_AUTHENTICATED, now, true, "restored", &out);
+	return 0;
+}
+
+int pae_restart(struct pae *p, int64_t now, struct pae_out *out)
+{
+	reset(out);
+	if (p->state == PAE_MAB && p->aaa_pending) {
+		aaa_cancel(p, out);
+		enter(p, PAE_MAB, now, true, "RADIUS client replaced", out);
+		return 0;
+	}
+	if (p->state != PAE_AUTHENTICATING)
+		return -EALREADY;
+	aaa_cancel(p, out);
+	p->reauth = p->authorized;
+	enter(p, PAE_CONNECTING, now, true, "RADIUS client replaced", out);
+	return 0;
 }

@@ -15,6 +15,8 @@
  *   DISCONNECTED --kick/Start/Response--> CONNECTING (Request/Identity every
  *       tx_period, max_start times; then MAB if the MAC never sent EAPOL and
  *       MAB is on, else DISCONNECTED)
+ *   DISCONNECTED --Response/Identity to the segment's group request-->
+ *       AUTHENTICATING
  *   CONNECTING --Response/Identity--> AUTHENTICATING (relay: supplicant
  *       <-> server; a request unanswered for supp_timeout is sent again
  *       max_req times)
@@ -174,6 +176,13 @@ int pae_kick(struct pae *p, int64_t now, struct pae_out *out);          /* traff
 int pae_rx_start(struct pae *p, int64_t now, struct pae_out *out);      /* EAPOL-Start */
 int pae_rx_logoff(struct pae *p, int64_t now, struct pae_out *out);     /* EAPOL-Logoff */
 int pae_rx_eap(struct pae *p, int64_t now, const uint8_t *eap, size_t len, struct pae_out *out);
+/* The same, for a Response that may answer the Request/Identity with
+ * Identifier group_id sent to the supplicant's segment (solicit.h): a
+ * Response/Identity carrying it is the answer to our request in
+ * DISCONNECTED, CONNECTING and MAB (to AUTHENTICATING, relayed); an
+ * authenticated or held MAC ignores it like any other Response. */
+int pae_rx_eap_group(struct pae *p, int64_t now, const uint8_t *eap, size_t len, uint8_t group_id,
+		     struct pae_out *out);
 int pae_aaa_challenge(struct pae *p, int64_t now, const uint8_t *eap, size_t len,
 		      uint32_t session_timeout_s, struct pae_out *out);
 /* eap may be NULL (MAB, or a server that sent none: a Success is made up). */
@@ -194,5 +203,24 @@ int64_t pae_deadline(const struct pae *p);
 const char *pae_state_name(int s);      /* "CONNECTING" */
 const char *pae_method_name(int m);     /* "eap", "mab", "critical" */
 const char *pae_reason_name(int r);     /* "logoff" */
+
+/* A session saved before a restart of menjind (auth_session.h), resumed. */
+struct pae_resume {
+	enum pae_method method;       /* EAP, MAB or CRITICAL */
+	const char *identity;         /* EAP identity ("" for MAB) */
+	bool     eapol_seen;
+	int64_t  when;                /* the reauthentication (or end) deadline; PAE_NO_DEADLINE */
+	bool     terminate;           /* Termination-Action Default at `when` */
+	bool     kept;                /* admitted while no server answered */
+};
+/* p becomes AUTHENTICATED and authorized as r says, without actions (the
+ * authorization was given before the restart). 0 or -EINVAL. */
+int pae_restore(struct pae *p, const uint8_t mac[6], const struct pae_config *conf, const struct pae_resume *r,
+		int64_t now);
+/* The server's half of the exchange under way was lost (the RADIUS client
+ * was replaced at a reload): MAB asks again, EAP asks the supplicant for
+ * its identity again (the server's State is void). 0 or -EALREADY (no
+ * exchange under way). */
+int pae_restart(struct pae *p, int64_t now, struct pae_out *out);
 
 #endif

@@ -920,3 +920,331 @@ int store_config_set_digest(struct store *s, const char *digest)
 {
 	return meta_set(s, "rules_digest", digest);
 }
+
+/* ---- posture overrides (schema 2) ----------------------------------------
+ * Rare writes, read per decision of an overridden device: statements are
+ * prepared per call rather than kept in st[]. */
+
+static int posture_override_step(struct store *s, const char *sql, sqlite3_stmt **out)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, out, NULL) != SQLITE_OK)
+		return db_err(s, "posture override prepare");
+	return 0;
+}
+
+static void posture_override_row(sqlite3_stmt *st, struct store_posture_override *o)
+{
+	memset(o, 0, sizeof(*o));
+	col_mac(st, 0, o->mac);
+	o->force = sqlite3_column_int(st, 1) != 0;
+	o->status = (uint8_t)sqlite3_column_int(st, 2);
+	col_text(st, 3, o->waived, sizeof(o->waived));
+	o->created = sqlite3_column_int64(st, 4);
+	o->expires = sqlite3_column_int64(st, 5);
+	o->uid = (uint32_t)sqlite3_column_int64(st, 6);
+	col_text(st, 7, o->user, sizeof(o->user));
+	col_text(st, 8, o->reason, sizeof(o->reason));
+}
+
+#define POSTURE_OVERRIDE_COLS "mac, force, status, waived, created, expires, uid, user, reason"
+
+int store_posture_override_get(struct store *s, const uint8_t mac[6], struct store_posture_override *o)
+{
+	sqlite3_stmt *st;
+	int rc = posture_override_step(s, "SELECT " POSTURE_OVERRIDE_COLS " FROM posture_overrides WHERE mac = ?1",
+				       &st);
+	if (rc < 0)
+		return rc;
+	bind_mac(st, 1, mac);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		posture_override_row(st, o);
+	int ret = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : db_err(s, "posture override get");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_posture_override_put(struct store *s, const struct store_posture_override *o)
+{
+	sqlite3_stmt *st;
+	int rc = posture_override_step(s, "INSERT OR REPLACE INTO posture_overrides (" POSTURE_OVERRIDE_COLS ")"
+					  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &st);
+	if (rc < 0)
+		return rc;
+	bind_mac(st, 1, o->mac);
+	sqlite3_bind_int(st, 2, o->force ? 1 : 0);
+	sqlite3_bind_int(st, 3, o->status);
+	sqlite3_bind_text(st, 4, o->waived, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, o->created);
+	sqlite3_bind_int64(st, 6, o->expires);
+	sqlite3_bind_int64(st, 7, o->uid);
+	sqlite3_bind_text(st, 8, o->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, o->reason, -1, SQLITE_STATIC);
+	rc = run(s, st, "posture override put");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_posture_override_delete(struct store *s, const uint8_t mac[6])
+{
+	sqlite3_stmt *st;
+	int rc = posture_override_step(s, "DELETE FROM posture_overrides WHERE mac = ?1", &st);
+	if (rc < 0)
+		return rc;
+	bind_mac(st, 1, mac);
+	rc = run(s, st, "posture override delete");
+	if (rc == 0 && sqlite3_changes(s->db) == 0)
+		rc = -ENOENT;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_posture_override_next_expiry(struct store *s, int64_t *when)
+{
+	sqlite3_stmt *st;
+	int rc = posture_override_step(s, "SELECT MIN(expires) FROM posture_overrides WHERE expires > 0", &st);
+	if (rc < 0)
+		return rc;
+	rc = sqlite3_step(st);
+	*when = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	rc = rc == SQLITE_ROW ? 0 : db_err(s, "posture override next expiry");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_posture_override_foreach(struct store *s, int64_t expired_at,
+				   int (*cb)(void *ctx, const struct store_posture_override *o), void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc = posture_override_step(s, expired_at > 0 ?
+					  "SELECT " POSTURE_OVERRIDE_COLS " FROM posture_overrides"
+					  " WHERE expires > 0 AND expires <= ?1 ORDER BY mac" :
+					  "SELECT " POSTURE_OVERRIDE_COLS " FROM posture_overrides ORDER BY mac", &st);
+	if (rc < 0)
+		return rc;
+	if (expired_at > 0)
+		sqlite3_bind_int64(st, 1, expired_at);
+	int ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_posture_override o;
+		posture_override_row(st, &o);
+		if ((ret = cb(ctx, &o)) != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = db_err(s, "posture override list");
+	sqlite3_finalize(st);
+	return ret < 0 ? ret : 0;
+}
+
+/* ---- configuration version history (commit, confirm, rollback) --------- */
+
+#define CFG_COLUMNS "id, ts, sha256, generation, user, uid, origin, state, comment, confirm_by"
+
+static void cfg_row(sqlite3_stmt *st, struct store_config_row *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->id = sqlite3_column_int64(st, 0);
+	v->ts = sqlite3_column_int64(st, 1);
+	col_text(st, 2, v->sha256, sizeof(v->sha256));
+	v->generation = (uint64_t)sqlite3_column_int64(st, 3);
+	col_text(st, 4, v->user, sizeof(v->user));
+	v->uid = sqlite3_column_int64(st, 5);
+	col_text(st, 6, v->origin, sizeof(v->origin));
+	col_text(st, 7, v->state, sizeof(v->state));
+	col_text(st, 8, v->comment, sizeof(v->comment));
+	v->confirm_by = sqlite3_column_int64(st, 9);
+}
+
+/* One row of `sql` (binding ?1 to a1) into v, with its text (column 10)
+ * when with_text. -ENOENT when there is none. */
+static int cfg_one(struct store *s, const char *sql, int64_t a1, bool with_text, struct store_config_row *v)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, "config version");
+	sqlite3_bind_int64(st, 1, a1);
+	int rc = sqlite3_step(st), ret = 0;
+	if (rc == SQLITE_ROW) {
+		cfg_row(st, v);
+		if (with_text) {
+			const unsigned char *t = sqlite3_column_text(st, 10);
+			v->text = strdup(t ? (const char *)t : "");
+			if (v->text == NULL)
+				ret = -ENOMEM;
+		}
+	} else {
+		ret = rc == SQLITE_DONE ? -ENOENT : db_err(s, "config version");
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_config_record(struct store *s, const char *sha256, const char *path, const char *text,
+			uint64_t generation, int64_t now, const struct store_config_author *a, int64_t *id,
+			bool *recorded)
+{
+	struct store_config_row last;
+	int rc = cfg_one(s, "SELECT " CFG_COLUMNS " FROM config_versions ORDER BY id DESC LIMIT 1", 0, false,
+			 &last);
+	*recorded = false;
+	*id = 0;
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	if (rc == 0 && strcmp(last.sha256, sha256) == 0) {
+		*id = last.id;
+		return 0;
+	}
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT INTO config_versions (ts, sha256, path, generation, text, user, uid, origin, "
+			       "state, comment, confirm_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, "config add");
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (int64_t)generation);
+	sqlite3_bind_text(st, 5, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, a && a->user ? a->user : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, a ? a->uid : -1);
+	sqlite3_bind_text(st, 8, a && a->origin ? a->origin : "file", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, a && a->confirm_by > 0 ? "pending" : "confirmed", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, a && a->comment ? a->comment : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, a && a->confirm_by > 0 ? a->confirm_by : 0);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(s, "config add");
+	*id = sqlite3_last_insert_rowid(s->db);
+	st = prep(s, ST_CFG_TRIM);
+	sqlite3_bind_int(st, 1, STORE_CONFIG_VERSIONS);
+	if ((rc = run(s, st, "config trim")) < 0)
+		return rc;
+	*recorded = true;
+	return 0;
+}
+
+int store_config_get(struct store *s, unsigned back, bool with_text, struct store_config_row *v)
+{
+	return cfg_one(s, "SELECT " CFG_COLUMNS ", text FROM config_versions ORDER BY id DESC LIMIT 1 OFFSET ?1",
+		       back, with_text, v);
+}
+
+int store_config_pending(struct store *s, struct store_config_row *v)
+{
+	return cfg_one(s, "SELECT " CFG_COLUMNS ", text FROM config_versions WHERE state = 'pending' "
+			  "ORDER BY id DESC LIMIT 1", 0, false, v);
+}
+
+int store_config_previous(struct store *s, int64_t id, struct store_config_row *v)
+{
+	return cfg_one(s, "SELECT " CFG_COLUMNS ", text FROM config_versions WHERE id < ?1 AND "
+			  "state != 'rolled back' ORDER BY id DESC LIMIT 1", id, true, v);
+}
+
+int store_config_set_state(struct store *s, int64_t id, const char *state)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "UPDATE config_versions SET state = ?2 WHERE id = ?1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return db_err(s, "config state");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(s, "config state");
+	return sqlite3_changes(s->db) ? 0 : -ENOENT;
+}
+
+int store_config_foreach(struct store *s, unsigned limit, store_config_cb cb, void *ctx)
+{
+	sqlite3_stmt *st;
+	struct store_config_row v;
+	int rc, ret = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT " CFG_COLUMNS " FROM config_versions ORDER BY id DESC LIMIT ?1", -1,
+			       &st, NULL) != SQLITE_OK)
+		return db_err(s, "config list");
+	sqlite3_bind_int64(st, 1, limit ? limit : STORE_CONFIG_VERSIONS);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cfg_row(st, &v);
+		if ((ret = cb(ctx, &v)) != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = db_err(s, "config list");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_audit_add_source(struct store *s, int64_t ts_ms, uint32_t uid, const char *user, const char *source,
+			   const char *cmd, const char *args_json, const char *result)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO audit (ts_ms, uid, user, cmd, args, result, source) "
+				      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, "audit add");
+	sqlite3_bind_int64(st, 1, ts_ms);
+	sqlite3_bind_int64(st, 2, uid);
+	sqlite3_bind_text(st, 3, user ? user : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, cmd, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, args_json ? args_json : "{}", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, result ? result : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, source ? source : "", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, "audit add");
+}
+
+/* ---- 802.1X/MAB sessions kept for a restart ---------------------------- */
+
+int store_auth_session_put(struct store *s, const uint8_t mac[6], const char *kind, int64_t saved, const char *json)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO auth_sessions (mac, kind, saved, json) "
+				      "VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, "auth session put");
+	bind_mac(st, 1, mac);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, saved);
+	sqlite3_bind_text(st, 4, json, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, "auth session put");
+}
+
+int store_auth_session_delete(struct store *s, const uint8_t mac[6])
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM auth_sessions WHERE mac = ?1", -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, "auth session delete");
+	bind_mac(st, 1, mac);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(s, "auth session delete");
+	return sqlite3_changes(s->db) > 0 ? 0 : -ENOENT;
+}
+
+int store_auth_session_foreach(struct store *s,
+			       int (*cb)(void *ctx, const char *mac, const char *kind, int64_t saved, const char *json),
+			       void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT mac, kind, saved, json FROM auth_sessions ORDER BY mac", -1, &st,
+			       NULL) != SQLITE_OK)
+		return db_err(s, "auth session list");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *m = sqlite3_column_text(st, 0), *k = sqlite3_column_text(st, 1);
+		const unsigned char *j = sqlite3_column_text(st, 3);
+		if ((ret = cb(ctx, m ? (const char *)m : "", k ? (const char *)k : "", sqlite3_column_int64(st, 2),
+			      j ? (const char *)j : "")) != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = db_err(s, "auth session list");
+	sqlite3_finalize(st);
+	return ret;
+}

@@ -147,4 +147,91 @@ int store_config_version(struct store *s, const char *sha256, const char *path, 
 int store_config_last_digest(struct store *s, char *digest, size_t len);
 int store_config_set_digest(struct store *s, const char *digest);
 
+/* posture overrides (posture_overrides, schema 2): an administrator's
+ * waived GCB items and/or forced posture status for one device. */
+#define STORE_WAIVED_MAX       (64 * 64)   /* POSTURE_MAX_WAIVED ids of SCAN_ITEM_MAX, separators */
+struct store_posture_override {
+	uint8_t  mac[6];
+	bool     force;                         /* status replaces the computed one */
+	uint8_t  status;                        /* enum posture_status */
+	char     waived[STORE_WAIVED_MAX];      /* item ids, '\n' separated */
+	int64_t  created, expires;              /* expires 0: until cleared */
+	uint32_t uid;
+	char     user[64];
+	char     reason[POLICY_REASON_MAX];
+};
+int store_posture_override_get(struct store *s, const uint8_t mac[6], struct store_posture_override *o);
+int store_posture_override_put(struct store *s, const struct store_posture_override *o);
+/* -ENOENT when the device had none. */
+int store_posture_override_delete(struct store *s, const uint8_t mac[6]);
+/* Earliest expiry after 0, or 0 when none. */
+int store_posture_override_next_expiry(struct store *s, int64_t *when);
+/* Every override by MAC (expired_at 0), or those expired at or before
+ * expired_at; cb returns non-zero to stop (a negative value is returned). */
+int store_posture_override_foreach(struct store *s, int64_t expired_at,
+				   int (*cb)(void *ctx, const struct store_posture_override *o), void *ctx);
+
+/* Configuration version history: each applied local configuration text,
+ * who made it and whether a `commit confirmed` still waits for it. */
+#define STORE_CONFIG_STATE_CONFIRMED   "confirmed"
+#define STORE_CONFIG_STATE_PENDING     "pending"
+#define STORE_CONFIG_STATE_ROLLED_BACK "rolled back"
+
+struct store_config_author {
+	const char *user;                       /* "" for the file */
+	int64_t     uid;                        /* -1: not a person (the file, menjind itself) */
+	const char *origin;                     /* file, cli, bundle, rollback */
+	const char *comment;
+	int64_t     confirm_by;                 /* > 0: pending until then (unix seconds) */
+};
+
+struct store_config_row {
+	int64_t  id;                            /* the version number */
+	int64_t  ts;
+	char     sha256[65];
+	uint64_t generation;
+	char     user[64];
+	int64_t  uid;
+	char     origin[16];
+	char     state[16];                     /* STORE_CONFIG_STATE_* */
+	char     comment[256];
+	int64_t  confirm_by;
+	char    *text;                          /* malloc'ed when asked for, else NULL: free() it */
+};
+
+typedef int (*store_config_cb)(void *ctx, const struct store_config_row *v);
+
+/* store_config_version() with its authorship; *id is the new version, or
+ * the newest one when the text is the same as its (nothing recorded). */
+int store_config_record(struct store *s, const char *sha256, const char *path, const char *text,
+			uint64_t generation, int64_t now, const struct store_config_author *a, int64_t *id,
+			bool *recorded);
+/* The version `back` versions before the newest (0: the newest), with its
+ * text when with_text. -ENOENT when fewer are kept. */
+int store_config_get(struct store *s, unsigned back, bool with_text, struct store_config_row *v);
+/* The newest version in state pending (no text); -ENOENT when none. */
+int store_config_pending(struct store *s, struct store_config_row *v);
+/* The newest version before id that was not rolled back, with its text:
+ * what a rollback of id goes back to. -ENOENT when none. */
+int store_config_previous(struct store *s, int64_t id, struct store_config_row *v);
+int store_config_set_state(struct store *s, int64_t id, const char *state);
+/* Newest first, at most limit (0: STORE_CONFIG_VERSIONS), without text. */
+int store_config_foreach(struct store *s, unsigned limit, store_config_cb cb, void *ctx);
+
+/* store_audit_add() with the caller's address (the SSH client's). */
+int store_audit_add_source(struct store *s, int64_t ts_ms, uint32_t uid, const char *user, const char *source,
+			   const char *cmd, const char *args_json, const char *result);
+
+/* 802.1X/MAB sessions kept for a restart (auth_sessions, schema 2): one
+ * JSON text per MAC (auth_session.h); kind is "dot1x" or "mab". */
+int store_auth_session_put(struct store *s, const uint8_t mac[6], const char *kind, int64_t saved,
+			   const char *json);
+/* -ENOENT when the MAC had none. */
+int store_auth_session_delete(struct store *s, const uint8_t mac[6]);
+/* Every saved session, by MAC; mac is the row's key as text (it may not
+ * parse: the caller checks). cb returns non-zero to stop (returned). */
+int store_auth_session_foreach(struct store *s,
+			       int (*cb)(void *ctx, const char *mac, const char *kind, int64_t saved, const char *json),
+			       void *ctx);
+
 #endif

@@ -1,5 +1,9 @@
 #!/bin/bash
-# tests/bench/run.sh BUILD — menjin-fp benchmarks (make bench).
+# tests/bench/run.sh BUILD [fastpath|auth|all] — benchmarks (make bench,
+# make bench-auth). fastpath (the default): menjin-fp against dpdk-testpmd,
+# below. auth: the 802.1X authentication storm, tests/bench/auth_storm.sh
+# BUILD $AUTH_STORM_N (100 supplicants by default; root, network namespaces,
+# the lab lock). all: both. See docs/bench.md.
 #
 # Generates the traffic mix and the tables (gen.py), then bench.py runs
 # dpdk-testpmd (the reference) and menjin-fp on the same net_pcap/net_null
@@ -9,7 +13,17 @@
 # No network namespaces, no hugepages, no root-only devices.
 set -u
 BUILD=${1:-build}
+WHAT=${2:-fastpath}
 HERE=$(cd "$(dirname "$0")" && pwd)
+case $WHAT in
+fastpath) ;;
+auth) exec bash "$HERE/auth_storm.sh" "$BUILD" "${AUTH_STORM_N:-100}" ;;
+all)
+	bash "$0" "$BUILD" fastpath; rc=$?
+	bash "$HERE/auth_storm.sh" "$BUILD" "${AUTH_STORM_N:-100}" || rc=1
+	exit $rc ;;
+*) echo "usage: $0 BUILD [fastpath|auth|all]" >&2; exit 2 ;;
+esac
 PY=/usr/bin/python3
 OUT=$(mkdir -p "$BUILD/bench" && cd "$BUILD/bench" && pwd)
 WORK=$OUT/work

@@ -196,6 +196,30 @@ check "a group-readable password file is refused with a clear message" has '^err
 cp "$WORK/ad.pass.good" "$WORK/ad.pass"
 chmod 600 "$WORK/ad.pass"
 
+# ---- a keytab instead of the password: SASL GSSAPI -------------------------
+
+check "the service account's keys are exported to a keytab (samba-tool domain exportkeytab)" \
+	ad_keytab_conf "$WORK/keytab.conf"
+keytab_sync() { KRB5_CONFIG=$AD_DIR/krb5.conf AD_LIVE_CONF=$WORK/keytab.conf sync_ad sync; }
+svc_uac() { # userAccountControl of the service account (512 enabled, 514 disabled)
+	printf 'dn: CN=%s,CN=Users,%s\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: %s\n' \
+		"$AD_SVC" "$AD_NC" "$1" | ad_ldap ldapmodify >/dev/null
+}
+keytab_sync
+check "a keytab bind (GSSAPI as svc-menjin@MENJIN.TEST over LDAPS to dc1.menjin.test) syncs" \
+	has '^status ok=1 .* uri=ldaps://dc1.menjin.test '
+check "... the same data as the password bind" eval 'has "^status ok=1 " && has "^snapshot computers=3 "'
+chmod 640 "$AD_DIR/svc.keytab"
+keytab_sync
+check "a group-readable keytab is refused with a clear message" \
+	eval '[ $RC -eq 2 ] && has "^error keytab file .*svc.keytab: mode 0640 lets group or others read it; refused, run chmod 600"'
+chmod 600 "$AD_DIR/svc.keytab"
+svc_uac 514
+keytab_sync
+check "a disabled service account gets no ticket: the error says so" \
+	eval '[ $RC -eq 2 ] && has "^error no ticket for svc-menjin@MENJIN.TEST from keytab: .*(revoked|disabled)"'
+svc_uac 512
+
 # ---- the DC stops, and comes back ----------------------------------------
 
 kill "$AD_PID" 2>/dev/null

@@ -15,6 +15,12 @@
 #   ad_ldap CMD...        ldapmodify/ldapadd/ldapsearch as Administrator, over LDAPS
 #   ad_tool ARGS...       samba-tool on the DC's database
 #   ad_conf FILE [CA] [URIS]   an ad {} configuration for the service account
+#   ad_keytab_conf FILE   the same with a keytab (SASL GSSAPI bind) instead of the password;
+#                         writes $AD_DIR/krb5.conf (use KRB5_CONFIG) and $AD_DIR/svc.keytab
+#
+# Inside the namespace dc1.menjin.test is 127.0.0.1 (/etc/netns/NS/hosts,
+# which `ip netns exec` mounts over /etc/hosts): Kerberos names the DC's
+# LDAP service ldap/dc1.menjin.test, and the certificate names it too.
 
 AD_REALM=MENJIN.TEST
 AD_DOMAIN=MENJIN
@@ -48,6 +54,7 @@ ad_lab_stop() {
 		AD_PID=""
 	fi
 	[ -n "$AD_NS" ] && ip netns del "$AD_NS" 2>/dev/null
+	[ -n "$AD_NS" ] && rm -rf "/etc/netns/$AD_NS"
 	AD_NS=""
 	true
 }
@@ -72,6 +79,8 @@ ad_lab_start() {
 	mkdir -p "$AD_DIR/tls" "$AD_DIR/dc/run" "$AD_DIR/dc/log"
 	ip netns add "$AD_NS" || return 1
 	ad_ns ip link set lo up
+	mkdir -p "/etc/netns/$AD_NS"
+	printf '127.0.0.1 localhost dc1.%s dc1\n' "${AD_REALM,,}" >"/etc/netns/$AD_NS/hosts"
 
 	# A CA for this run, the DC's certificate for 127.0.0.1, and an unrelated
 	# CA that must not be trusted.
@@ -82,20 +91,24 @@ ad_lab_start() {
 		openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other-ca.pem -days 2 \
 			-subj "/CN=menjin lab CA" &&
 		openssl req -newkey rsa:2048 -nodes -keyout dc.key -out dc.csr -subj "/CN=127.0.0.1" &&
-		printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >ext &&
+		printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:dc1.menjin.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >ext &&
 		openssl x509 -req -in dc.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out dc.pem -days 2 \
 			-extfile ext &&
 		chmod 600 dc.key ca.key other.key
 	) >"$AD_DIR/tls.log" 2>&1 || { echo "# openssl failed:"; sed 's/^/#   /' "$AD_DIR/tls.log"; return 1; }
 
-	# Only the LDAP server: no DNS, no KDC, no SMB, no winbindd is needed to
-	# read the directory, and none of them should open ports here. A test DC
-	# needs no fsync per write (Samba's own selftest runs so too).
+	# Only the LDAP server and the KDC (for the keytab bind): no DNS, no SMB,
+	# no winbindd is needed to read the directory, and none of them should
+	# open ports here. A test DC needs no fsync per write (Samba's own
+	# selftest runs so too). A GSSAPI bind inside TLS carries no SASL
+	# security layer (Windows DCs refuse one there); Samba wants
+	# allow_sasl_over_tls for that.
 	samba-tool domain provision --realm=$AD_REALM --domain=$AD_DOMAIN --server-role=dc \
 		--dns-backend=NONE --use-rfc2307 --adminpass="$AD_ADMIN_PW" --targetdir="$AD_DIR/dc" \
 		--host-name=dc1 \
 		--option="interfaces = 127.0.0.1" --option="bind interfaces only = yes" \
-		--option="server services = ldap" --option="ldb:nosync = true" \
+		--option="server services = ldap kdc" --option="ldb:nosync = true" \
+		--option="ldap server require strong auth = allow_sasl_over_tls" \
 		--option="tls enabled = yes" --option="tls keyfile = $AD_DIR/tls/dc.key" \
 		--option="tls certfile = $AD_DIR/tls/dc.pem" --option="tls cafile = $AD_DIR/tls/ca.pem" \
 		--option="pid directory = $AD_DIR/dc/run" --option="log file = $AD_DIR/dc/log/log.%m" \
@@ -130,4 +143,34 @@ ad_conf() { # file [ca] [uris]
 	  timeout = 20;
 	};
 	EOF
+}
+
+# A krb5.conf for the DC's realm (KDC on the namespace's 127.0.0.1, no DNS
+# lookups) and the service account's keys exported from the DC.
+ad_keytab_conf() { # file
+	cat >"$AD_DIR/krb5.conf" <<-EOF
+	[libdefaults]
+	  default_realm = $AD_REALM
+	  dns_lookup_kdc = false
+	  dns_lookup_realm = false
+	  dns_canonicalize_hostname = false
+	  rdns = false
+	[realms]
+	  $AD_REALM = {
+	    kdc = 127.0.0.1
+	  }
+	[domain_realm]
+	  .${AD_REALM,,} = $AD_REALM
+	EOF
+	rm -f "$AD_DIR/svc.keytab"
+	# A Windows DC registers ldap/<its FQDN>; Samba does it in samba_spnupdate,
+	# which runs with the DNS service this DC does not start.
+	if ! ad_tool spn list 'DC1$' | grep -qi "ldap/dc1.${AD_REALM,,}$"; then
+		ad_tool spn add "ldap/dc1.${AD_REALM,,}" 'DC1$' >/dev/null || return 1
+	fi
+	ad_tool domain exportkeytab "$AD_DIR/svc.keytab" --principal="$AD_SVC@$AD_REALM" >/dev/null || return 1
+	chmod 600 "$AD_DIR/svc.keytab"
+	ad_conf "$1" "$AD_DIR/tls/ca.pem" "\"ldaps://dc1.${AD_REALM,,}\""
+	sed -i -e "s|bind_dn = .*|bind_dn = \"$AD_SVC@$AD_REALM\";|" \
+	       -e "s|password_file = .*|keytab_file = \"$AD_DIR/svc.keytab\";|" "$1"
 }

@@ -9,7 +9,7 @@
 #   list survives a role change (a new generation) and a restart of the fast
 #   path, because menjind pushes its merged list on every resync. The SOC
 #   withdraws the indicator: access is back. Every event also reached the
-#   SOC's rsyslog over TLS.
+#   SOC's rsyslog over TLS, under the SOC's own SD-ID (soc.sd_id).
 #
 # Needs: nginx, rsyslog + rsyslog-gnutls, openssl, socat; root (namespaces).
 set -u
@@ -134,6 +134,7 @@ soc:
   collectors = ( { host = "127.0.0.1"; port = $SOC_PORT; ca_file = "$K/ca.pem"; } );
   queue_file = "$CP_DIR/soc-queue.db";
   queue_max = 1000;
+  sd_id = "soc@32473";
 };
 CONF
 
@@ -191,7 +192,9 @@ check "the PC reaches the file server again" wait_for 30 can_tcp mjpc1 10.10.0.1
 info "SOC export"
 check "menjind's events reached the SOC's rsyslog over TLS" \
 	wait_for 100 grep -q 'feeds.applied' "$RECEIVED"
-check "with the structured data of the event (RFC 5424)" grep -q '\[menjin@32473 ' "$RECEIVED"
+check "with the structured data of the event under the SOC's SD-ID (soc.sd_id)" grep -q '\[soc@32473 ' "$RECEIVED"
+refute "and not under menjind's" grep -q '\[menjin@32473 ' "$RECEIVED"
+check "the local event log keeps menjind.sd_id" grep -q 'feeds.applied \[menjin@32473 ' "$CP_DIR/events.log"
 check "central.status reports the SOC collector" \
 	test "$(api central.status | jget 'r["result"]["soc"]["collectors"][0]["state"]')" = up
 

@@ -8,7 +8,11 @@
 #   the reason names the failing item, posture.show lists it and the fast
 #   path keeps the PC from the file server. The PC is hardened and scanned
 #   again: the passing result admits it (role staff) and it reaches the file
-#   server. A damaged file is refused and changes nothing; the posture data
+#   server. The county approves an exception for the failing item: waived
+#   (posture.override, for a few seconds) the PC is admitted, and when the
+#   waiver runs out it is quarantined again; waived until cleared (with
+#   menjin-cli) it is admitted, and cleared it is quarantined again. A
+#   damaged file is refused and changes nothing; the posture data
 #   survives a restart of menjind. posture.kpi counts the compliant share.
 #
 # Needs: oscap (openscap-scanner), root (namespaces), the build.
@@ -21,7 +25,7 @@ DATA=$ROOT/tests/data/gcb
 . tests/lab/cp_lib.sh
 
 [ "$(id -u)" -eq 0 ] || { echo "not ok - lab tests need root"; exit 1; }
-[ -x "$BUILD/menjin-fp" ] && [ -x "$BUILD/menjind" ] || { echo "not ok - build menjin-fp and menjind first"; exit 1; }
+[ -x "$BUILD/menjin-fp" ] && [ -x "$BUILD/menjind" ] && [ -x "$BUILD/menjin-cli" ] || { echo "not ok - build menjin-fp, menjind and menjin-cli first"; exit 1; }
 command -v oscap >/dev/null || { echo "not ok - oscap is installed (openscap-scanner; make deps)"; exit 1; }
 trap cp_cleanup EXIT
 
@@ -115,6 +119,55 @@ refute "the quarantined PC does not reach the file server" can_ping mjpc1 10.10.
 check "the file was an event" output_has '"kind":"posture.file"' api events '{"limit":1000}'
 check "posture.kpi: nobody compliant yet" \
 	test "$(api posture.kpi | jget 'r["result"]["total"]["compliant"]')" = 0
+
+info "the county approves an exception for TWGCB-01-008-0003 for a few seconds"
+WAIVE='{"mac":"'$PC1'","waive":["TWGCB-01-008-0003"],"duration":10,"reason":"GCB exception 2026-031 (county)"}'
+reply=$(api posture.override "$WAIVE")
+check "posture.override is accepted" test "$(echo "$reply" | jget 'r["ok"]')" = True
+check "posture.override answers with the waived item" \
+	test "$(echo "$reply" | jget 'r["result"]["override"]["waived"]')" = '["TWGCB-01-008-0003"]'
+check "with the failing item waived the PC is admitted" wait_for 50 rule_is lab-gcb-compliant
+check "the fast path admits it" wait_for 20 fp_state_is "$PC1" admitted
+check "it reaches the file server" wait_for 30 can_ping mjpc1 10.10.0.100
+reply=$(api device.show "{\"mac\":\"$PC1\"}")
+check "device.show shows the waiver, who gave it and until when" \
+	test "$(echo "$reply" | jget 'r["result"]["facts"]["posture"]["override"]["user"] + " " + str(r["result"]["facts"]["posture"]["override"]["expires"] is not None)')" = "lab-admin True"
+check "the waiver is audited" output_has '"cmd":"posture.override"' api events '{"limit":1000}'
+check "the waiver runs out: the PC is quarantined again" wait_for 200 rule_is lab-gcb-failed
+check "... with a posture.override_expired event" output_has '"kind":"posture.override_expired"' api events '{"limit":1000}'
+check "posture.show: no override any more" \
+	test "$(api posture.show "{\"mac\":\"$PC1\"}" | jget 'r["result"]["override"]')" = None
+check "the fast path quarantines it again" wait_for 20 fp_state_is "$PC1" quarantined
+
+info "waived until cleared, from menjin-cli; then cleared"
+cli() { MENJIN_API=$API_SOCK "$BUILD/menjin-cli" -c "$1" 2>&1; }
+out=$(cli "request posture $PC1 waive TWGCB-01-008-0003 reason GCB exception 2026-031 (county)")
+info "menjin-cli: $(echo "$out" | head -n 1)"
+check "menjin-cli: request posture MAC waive ITEM reason TEXT" has "posture is compliant" "$out"
+check "the PC is admitted" wait_for 50 rule_is lab-gcb-compliant
+check "posture.show lists the waived item and no end" \
+	test "$(api posture.show "{\"mac\":\"$PC1\"}" | jget 'str(r["result"]["override"]["waived"]) + " " + str(r["result"]["override"]["expires"])')" = "['TWGCB-01-008-0003'] None"
+check "the fast path admits it" wait_for 20 fp_state_is "$PC1" admitted
+reply=$(api posture.clear_override "{\"mac\":\"$PC1\"}")
+check "posture.clear_override without a reason is refused" has 'reason' "$(echo "$reply" | jget 'r.get("error")')"
+out=$(cli "request posture $PC1 clear reason exception withdrawn")
+check "menjin-cli: request posture MAC clear reason TEXT" has "override" "$out"
+check "cleared, the PC is quarantined by the failing item again" wait_for 50 rule_is lab-gcb-failed
+check "the fast path quarantines it" wait_for 20 fp_state_is "$PC1" quarantined
+refute "the quarantined PC does not reach the file server" can_ping mjpc1 10.10.0.100
+reply=$(api posture.clear_override "{\"mac\":\"$PC1\",\"reason\":\"again\"}")
+check "clearing again says there is no override" has 'has no posture override' "$(echo "$reply" | jget 'r.get("error")')"
+
+info "the posture forced compliant by the county's decision, then cleared"
+out=$(cli "request posture $PC1 status compliant for 1h reason county decision 2026-044")
+check "menjin-cli: request posture MAC status compliant" has "forced" "$out"
+check "the forced status admits the PC" wait_for 50 rule_is lab-gcb-compliant
+check "posture.show: compliant, overridden, by whom" \
+	test "$(api posture.show "{\"mac\":\"$PC1\"}" | jget 'r["result"]["status"] + " " + str(r["result"]["overridden"]) + " " + r["result"]["override"]["user"]')" = "compliant True $(id -un)"
+check "the posture reason names the forced status and the administrator" \
+	has "GCB posture set compliant by admin" "$(api posture.show "{\"mac\":\"$PC1\"}" | jget 'r["result"]["reason"]')"
+api posture.clear_override "{\"mac\":\"$PC1\",\"reason\":\"decision withdrawn\"}" >/dev/null
+check "cleared, the failing item quarantines the PC again" wait_for 50 rule_is lab-gcb-failed
 
 info "a damaged file arrives: refused, nothing changes"
 printf 'not,a,gcb\nexport\x01\n' >"$SPOOL/.damaged.csv.part" && mv "$SPOOL/.damaged.csv.part" "$SPOOL/damaged.csv"

@@ -20,6 +20,7 @@
 #include "adfake.h"
 #include "adstore.h"
 #include "adsync.h"
+#include "adsync_krb5.h"
 #include "store.h"
 
 /* ---- formats ------------------------------------------------------------ */
@@ -750,6 +751,54 @@ static void test_conf(void **state)
 				    "\"p\"; ca_file = \"/c\"; computer_base = \"OU=C\"; group_base = \"OU=G\"; };",
 				    &c, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "password_file: must be an absolute path"));
+
+	/* a keytab instead: the bind name is the principal */
+#define KT_CONF(bind, secret) "ad = { uris = [\"ldaps://dc1.x\"]; bind_dn = \"" bind "\"; " secret \
+	" ca_file = \"/c\"; computer_base = \"OU=C\"; group_base = \"OU=G\"; };"
+	assert_int_equal(parse_conf(KT_CONF("svc@X.TEST", "keytab_file = \"/etc/menjin/ad.keytab\";"), &c, err,
+				    sizeof(err)), 0);
+	assert_string_equal(c.keytab_file, "/etc/menjin/ad.keytab");
+	assert_string_equal(c.password_file, "");
+	assert_int_equal(parse_conf(KT_CONF("svc@X.TEST", "keytab_file = \"/k\"; password_file = \"/p\";"), &c, err,
+				    sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "give password_file or keytab_file, not both"));
+	assert_int_equal(parse_conf(KT_CONF("CN=svc,CN=Users,DC=x", "keytab_file = \"/k\";"), &c, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "ad.bind_dn: with keytab_file it is the Kerberos principal, user@REALM"));
+	assert_int_equal(parse_conf(KT_CONF("svc@X.TEST", "keytab_file = \"k\";"), &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "keytab_file: must be an absolute path"));
+	assert_int_equal(parse_conf(KT_CONF("svc@X.TEST", ""), &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "password_file: must be an absolute path (or give keytab_file)"));
+#undef KT_CONF
+}
+
+/* The keytab is a secret: refused when anyone but its owner may read it. */
+static void test_keytab_file_check(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/adkt_test_XXXXXX", path[64], err[AD_ERR_MAX];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ad.keytab", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("\x05\x02", f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(ad_krb5_check_keytab(path, err, sizeof(err)), 0);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(ad_krb5_check_keytab(path, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "mode 0640 lets group or others read it; refused, run chmod 600"));
+	assert_int_equal(chmod(path, 0604), 0);
+	assert_int_equal(ad_krb5_check_keytab(path, err, sizeof(err)), -EPERM);
+	struct ad_krb5 k;
+	assert_int_equal(ad_krb5_acquire(&k, path, "svc@x.test", err, sizeof(err)), -EPERM);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(ad_krb5_acquire(&k, path, "no-realm", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "must be a principal, user@REALM"));
+	unlink(path);
+	assert_true(ad_krb5_check_keytab(path, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "No such file"));
+	rmdir(dir);
 }
 
 /* ---- the snapshot in SQLite --------------------------------------------- */
@@ -850,6 +899,7 @@ int main(void)
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_password_file),
 		cmocka_unit_test(test_conf),
+		cmocka_unit_test(test_keytab_file_check),
 		cmocka_unit_test(test_store_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

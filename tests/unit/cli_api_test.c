@@ -85,6 +85,14 @@ static void test_requests(void **state)
 	expect_request("capture uplink tcp port 443 count 9",
 		       "{\"args\":{\"count\":9,\"filter\":\"tcp port 443\",\"port\":\"uplink\"},\"cmd\":\"capture.start\"" WHO);
 	expect_request("confirm", "{\"args\":{},\"cmd\":\"config.confirm\"" WHO);
+	expect_request("request posture " MAC1 " waive TWGCB-01-008-0003 TWGCB-01-008-0004 for 7d reason exception 31",
+		       "{\"args\":{\"duration\":604800,\"mac\":\"" MAC1 "\",\"reason\":\"exception 31\","
+		       "\"waive\":[\"TWGCB-01-008-0003\",\"TWGCB-01-008-0004\"]},\"cmd\":\"posture.override\"" WHO);
+	expect_request("request posture " MAC1 " status compliant for permanent reason county approved",
+		       "{\"args\":{\"duration\":\"permanent\",\"mac\":\"" MAC1 "\",\"reason\":\"county approved\","
+		       "\"status\":\"compliant\"},\"cmd\":\"posture.override\"" WHO);
+	expect_request("request posture " MAC1 " clear reason withdrawn",
+		       "{\"args\":{\"mac\":\"" MAC1 "\",\"reason\":\"withdrawn\"},\"cmd\":\"posture.clear_override\"" WHO);
 }
 
 static void test_commit_and_local(void **state)

@@ -234,6 +234,56 @@ static void test_device_detail(void **state)
 	cli_buf_free(&b);
 }
 
+/* The AD computer a device is bound to, its GCB exception, and the answer to
+ * request posture MAC waive/clear. */
+static void test_ad_binding_and_posture_override(void **state)
+{
+	struct cli_buf b;
+	(void)state;
+	format_cmd(CLI_SHOW_DEVICE,
+		   "{\"mac\": \"02:00:0a:0a:01:0b\", \"hostname\": \"PC01\","
+		   " \"facts\": {\"auth\": \"none\", \"account\": \"enabled\", \"ad_groups\": [\"Teachers\"],"
+		   "   \"ad_binding\": {\"bound\": true, \"computer\": \"PC01$\", \"source\": \"dhcp-hostname\","
+		   "   \"attr\": \"sAMAccountName\", \"claim\": \"PC01\"},"
+		   "   \"posture\": {\"recorded\": \"compliant\", \"effective\": \"compliant\", \"scanned\": null, \"failed\": [],"
+		   "   \"override\": {\"waived\": [\"TWGCB-01-008-0003\"], \"status\": null, \"user\": \"chen\","
+		   "   \"expires\": \"2026-12-31T00:00:00Z\", \"active\": true}}},"
+		   " \"override\": null, \"verdict\": {\"state\": \"admitted\", \"rule\": \"ad-teachers\"}}",
+		   &o80, &b);
+	assert_non_null(strstr(b.p, "AD computer   PC01$ (by dhcp-hostname PC01)\n"));
+	assert_non_null(strstr(b.p, "GCB exception waived TWGCB-01-008-0003, by chen until 2026-12-31 08:00:00\n"));
+	cli_buf_free(&b);
+
+	format_cmd(CLI_SHOW_DEVICE,
+		   "{\"mac\": \"02:00:0a:0a:01:0b\", \"facts\": {\"ad_binding\": {\"bound\": false, \"note\": \"x\"},"
+		   " \"posture\": {\"override\": {\"waived\": [], \"status\": \"compliant\", \"user\": \"chen\","
+		   " \"expires\": null}}}, \"verdict\": {\"state\": \"admitted\"}}",
+		   &o80, &b);
+	assert_non_null(strstr(b.p, "AD computer   none\n"));
+	assert_non_null(strstr(b.p, "GCB exception forced compliant, by chen until cleared\n"));
+	cli_buf_free(&b);
+
+	format_cmd(CLI_REQUEST_POSTURE_OVERRIDE,
+		   "{\"mac\": \"02:00:0a:0a:01:0b\", \"status\": \"compliant\", \"reason\": \"GCB compliant, scan 2026-11-20\","
+		   " \"override\": {\"waived\": [\"TWGCB-01-008-0003\"], \"status\": null, \"user\": \"chen\", \"expires\": null},"
+		   " \"verdict\": \"admitted\", \"verdict_reason\": \"GCB compliant, scan 2026-11-20\"}",
+		   &o80, &b);
+	assert_non_null(strstr(b.p, "02:00:0a:0a:01:0b posture is compliant\n"));
+	assert_non_null(strstr(b.p, "waived"));
+	assert_non_null(strstr(b.p, "TWGCB-01-008-0003"));
+	assert_non_null(strstr(b.p, "cleared"));
+	assert_non_null(strstr(b.p, "admitted: GCB compliant, scan 2026-11-20"));
+	cli_buf_free(&b);
+
+	format_cmd(CLI_REQUEST_POSTURE_CLEAR,
+		   "{\"mac\": \"02:00:0a:0a:01:0b\", \"status\": \"noncompliant\", \"override\": null,"
+		   " \"verdict\": \"quarantined\", \"verdict_reason\": \"GCB TWGCB-01-008-0003 failed\"}",
+		   &o80, &b);
+	assert_non_null(strstr(b.p, "posture is noncompliant\n"));
+	assert_non_null(strstr(b.p, "none: the scans alone decide"));
+	cli_buf_free(&b);
+}
+
 static void test_events(void **state)
 {
 	struct cli_buf b;
@@ -333,6 +383,34 @@ static void test_policy_roles_history(void **state)
 	cli_buf_free(&b);
 	format_cmd(CLI_SHOW_CONFIGURATION, "{\"text\": \"a = 1;\\n\\u001b b = 2;\", \"sha256\": \"x\"}", &o80, &b);
 	assert_string_equal(b.p, "a = 1;\n? b = 2;\n");
+	cli_buf_free(&b);
+}
+
+static void test_central(void **state)
+{
+	struct cli_buf b;
+	(void)state;
+	/* 1764072000 = 2025-11-25T12:00:00Z */
+	format_cmd(CLI_SHOW_CENTRAL,
+		   "{\"bundle\": {\"running\": true, \"version\": 3, \"key_id\": \"centre-lab\", \"sha256\": \"ab12\","
+		   " \"issuer\": \"Yilan\", \"created\": 1764072000, \"expires\": 1766664000, \"expired\": false,"
+		   " \"applied_at\": 1764072000, \"from_disk\": true, \"high_water\": 3,"
+		   " \"last_refusal\": \"version: 1 is not greater than 3\", \"last_refusal_at\": 1764072060,"
+		   " \"counts\": {\"roles\": 1, \"policy\": 2, \"devices\": 3, \"baselines\": 0, \"blocklist\": 1},"
+		   " \"overrides\": {\"set\": 2, \"unchanged\": 0, \"admin\": 1, \"failed\": 0, \"cleared\": 0},"
+		   " \"fetch\": {\"url\": \"https://c/bundle\", \"last_attempt\": 1764072060, \"last_success\": 1764072060,"
+		   " \"outcome\": \"refused\", \"http_code\": 200, \"last_error\": \"\"}},"
+		   " \"feeds\": [], \"blocklist_prefixes\": 1}",
+		   &o80, &b);
+	assert_non_null(strstr(b.p, "central bundle: version 3 (key centre-lab), from the saved copy\n"));
+	assert_non_null(strstr(b.p, "  applied       2025-11-25 20:00:00\n"));
+	assert_non_null(strstr(b.p, "  contents      roles 1, policy rules 2, devices 3, baselines 0, blocklist 1\n"));
+	assert_non_null(strstr(b.p, "  refused       2025-11-25 20:01:00: version: 1 is not greater than 3\n"));
+	assert_non_null(strstr(b.p, "blocklist_prefixes"));
+	assert_true(widest(b.p) <= 80);
+	cli_buf_free(&b);
+	format_cmd(CLI_SHOW_CENTRAL, "{\"bundle\": null, \"feeds\": []}", &o80, &b);
+	assert_non_null(strstr(b.p, "central bundle: not configured"));
 	cli_buf_free(&b);
 }
 
@@ -456,10 +534,12 @@ int main(void)
 		cmocka_unit_test(test_table_wraps_last_column),
 		cmocka_unit_test(test_devices_list),
 		cmocka_unit_test(test_device_detail),
+		cmocka_unit_test(test_ad_binding_and_posture_override),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_generic_and_stats),
 		cmocka_unit_test(test_policy_roles_history),
+		cmocka_unit_test(test_central),
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_sessions),
 		cmocka_unit_test(test_help),

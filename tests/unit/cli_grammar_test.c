@@ -65,6 +65,7 @@ static void test_every_exec_command(void **state)
 		{ "show radius", CLI_SHOW_RADIUS },
 		{ "show central", CLI_SHOW_CENTRAL },
 		{ "request sync feeds", CLI_REQUEST_SYNC_FEEDS },
+		{ "request sync central", CLI_REQUEST_SYNC_CENTRAL },
 		{ "show ad", CLI_SHOW_AD },
 		{ "show stats", CLI_SHOW_STATS },
 		{ "show statistics", CLI_SHOW_STATS },
@@ -249,7 +250,7 @@ static void test_ranges_and_required(void **state)
 		     "request device admit: 'reason TEXT' is required");
 	expect_error("request device " MAC1 " admit reason", "TEXT after 'reason' is missing");
 	expect_error("request device " MAC1, "request device: incomplete command; expected admit, quarantine, block, clear, reauth");
-	expect_error("request", "request: incomplete command; expected device, reload, sync");
+	expect_error("request", "request: incomplete command; expected device, posture, reload, sync");
 	expect_error("show devices state admitted state blocked", "show devices: 'state' given twice");
 	expect_error("show stats now", "show stats: unexpected word 'now'");
 	expect_error("capture lan0 count 5 tcp", "capture: unexpected word 'tcp'");
@@ -572,6 +573,55 @@ static void test_edit_distance(void **state)
 	assert_int_equal(cli_edit_distance("", "abc", 5), 3);
 }
 
+/* ---- request posture: GCB exceptions --------------------------------------------- */
+
+static void test_posture_override(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("request posture 02-00-0a-0a-01-0b waive TWGCB-01-008-0003 TWGCB-01-008-0004 "
+			       "for 30d reason exception 2026-031 approved"), 0);
+	assert_int_equal(cmd.action, CLI_REQUEST_POSTURE_OVERRIDE);
+	assert_string_equal(cli_cmd_get(&cmd, CLI_S_MAC), MAC1);
+	assert_string_equal(cli_cmd_get(&cmd, CLI_S_ITEMS), "TWGCB-01-008-0003 TWGCB-01-008-0004");
+	assert_int_equal(cmd.num[CLI_S_DURATION], 30 * 86400);
+	assert_string_equal(cli_cmd_get(&cmd, CLI_S_REASON), "exception 2026-031 approved");
+	assert_null(cli_cmd_get(&cmd, CLI_S_POSTURE));
+	assert_string_equal(cmd.canon, "request posture waive");
+
+	/* options in any order; the item list ends at the next option, even abbreviated */
+	assert_int_equal(parse("req post " MAC1 " waive TWGCB-01-008-0003 rea ok now"), 0);
+	assert_string_equal(cli_cmd_get(&cmd, CLI_S_ITEMS), "TWGCB-01-008-0003");
+	assert_string_equal(cli_cmd_get(&cmd, CLI_S_REASON), "ok now");
+	assert_int_equal(parse("request posture " MAC1 " status non-compliant for 8h waive A-1 B-2 reason audit"), 0);
+	assert_string_equal(cli_cmd_get(&cmd, CLI_S_POSTURE), "noncompliant");
+	assert_string_equal(cli_cmd_get(&cmd, CLI_S_ITEMS), "A-1 B-2");
+	assert_int_equal(parse("request posture " MAC1 " status comp reason approved by county"), 0);
+	assert_string_equal(cli_cmd_get(&cmd, CLI_S_POSTURE), "compliant");
+	assert_int_equal(parse("request posture " MAC1 " waive X-1 status stale reason why not"), 0);
+	assert_string_equal(cli_cmd_get(&cmd, CLI_S_POSTURE), "stale");
+	/* a quoted id that reads like an option is an id */
+	assert_int_equal(parse("request posture " MAC1 " waive \"for\" X-2 reason odd ids"), 0);
+	assert_string_equal(cli_cmd_get(&cmd, CLI_S_ITEMS), "for X-2");
+
+	expect_action("request posture " MAC1 " clear reason exception withdrawn", CLI_REQUEST_POSTURE_CLEAR);
+	assert_string_equal(cli_cmd_get(&cmd, CLI_S_REASON), "exception withdrawn");
+
+	expect_error("request posture " MAC1 " waive TWGCB-01-008-0003", "'reason TEXT' is required");
+	expect_error("request posture " MAC1 " clear", "'reason TEXT' is required");
+	expect_error("request posture " MAC1 " waive reason x", "waive needs at least one GCB item id");
+	expect_error("request posture " MAC1 " status great reason x",
+		     "unknown posture 'great'; expected compliant, noncompliant, unknown or stale");
+	expect_error("request posture " MAC1 " status reason x", "unknown posture 'reason'");
+	expect_error("request posture zz clear reason x", "'zz' is not a MAC address");
+	expect_error("request posture " MAC1 " waive A-1 for 3x reason y", "'3x' is not a duration");
+	expect_error("request posture " MAC1 " waive A-1 status compliant status stale reason y", "'status' given twice");
+	char line[2048] = "request posture " MAC1 " waive";
+	for (int i = 0; i <= CLI_ITEMS_MAX; i++)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), " I-%d", i);
+	strcat(line, " reason too many");
+	expect_error(line, "at most 64 GCB item ids");
+}
+
 static void test_action_names(void **state)
 {
 	(void)state;
@@ -598,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_completion_list_bounds),
 		cmocka_unit_test(test_syntax_summary),
 		cmocka_unit_test(test_edit_distance),
+		cmocka_unit_test(test_posture_override),
 		cmocka_unit_test(test_action_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,8 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
+#include "conf.h"
 #include "events.h"
+#include "store.h"
 
 #define TS 1795608000000LL   /* 2026-11-25T12:00:00.000Z */
 
@@ -118,6 +121,64 @@ static void test_json(void **state)
 	free(text);
 }
 
+static char sunk[EVENT_LINE_MAX];
+
+static void sink(void *ctx, const char *line)
+{
+	(void)ctx;
+	snprintf(sunk, sizeof(sunk), "%s", line);
+}
+
+/* The SOC's lines carry soc.sd_id; the event log keeps menjind.sd_id. */
+static void test_sink_sd_id(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/events-test.XXXXXX", db[64], logf[64], err[256], text[4096];
+	struct store *st;
+	struct conf c;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/m.db", dir);
+	snprintf(logf, sizeof(logf), "%s/events.log", dir);
+	assert_int_equal(store_open(db, &st, err, sizeof(err)), 0);
+	memset(&c, 0, sizeof(c));
+	c.syslog_facility = LOG_LOCAL0;
+	snprintf(c.sd_id, sizeof(c.sd_id), "menjin@32473");
+	snprintf(c.event_log, sizeof(c.event_log), "%s", logf);
+	struct events *e = events_new(NULL, st, &c);   /* no loop: written at once */
+	assert_non_null(e);
+	events_set_line_sink(e, sink, NULL);
+
+	struct event ev = { .severity = LOG_NOTICE, .kind = "central.applied", .msg = "applied" };
+	event_param(&ev, "version", "3");
+	assert_true(events_emit(e, &ev) > 0);
+	assert_non_null(strstr(sunk, " [menjin@32473 version=\"3\"] "));   /* none set: menjind's */
+
+	events_set_line_sink_sd_id(e, "soc@99999");
+	struct event ev2 = { .severity = LOG_NOTICE, .kind = "central.applied", .msg = "applied" };
+	event_param(&ev2, "version", "4");
+	assert_true(events_emit(e, &ev2) > 0);
+	assert_non_null(strstr(sunk, " [soc@99999 version=\"4\"] "));
+	events_free(e);
+
+	FILE *f = fopen(logf, "r");
+	assert_non_null(f);
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(text, " [menjin@32473 version=\"4\"] "));
+	assert_null(strstr(text, "soc@99999"));
+	store_close(st);
+	unlink(logf);
+	unlink(db);
+	char side[80];
+	snprintf(side, sizeof(side), "%s-wal", db);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", db);
+	unlink(side);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_nil_and_cut),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_sink_sd_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

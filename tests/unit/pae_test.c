@@ -640,6 +640,61 @@ static void test_eap_in_disconnected_and_identity_edge_cases(void **state)
 	assert_int_equal(pae.state, PAE_CONNECTING);
 }
 
+/* A Response/Identity answering the Request/Identity sent to the segment's
+ * group address (solicit.h) is the answer to our request. */
+static void test_answer_to_group_request(void **state)
+{
+	uint8_t b[300];
+	size_t n;
+	(void)state;
+
+	/* A MAC never heard from: straight to AUTHENTICATING, relayed. */
+	n = response(b, 42, EAP_TYPE_IDENTITY, "bob");
+	assert_int_equal(pae_rx_eap_group(&pae, 0, b, n, 42, &out), 0);
+	EXPECT(PAE_ACT_AAA_EAP);
+	assert_int_equal(pae.state, PAE_AUTHENTICATING);
+	assert_string_equal(pae.identity, "bob");
+	assert_int_equal(pae.current_id, 42);
+	/* The Success made up for an Accept without EAP carries its Identifier. */
+	assert_int_equal(pae_aaa_accept(&pae, 10, NULL, 0, NULL, &out), 0);
+	EXPECT(PAE_ACT_TX_EAP, PAE_ACT_AUTHORIZE);
+	assert_int_equal(eap_of(0).code, EAP_CODE_SUCCESS);
+	assert_int_equal(eap_of(0).id, 42);
+
+	/* Authenticated: another answer to a group request is ignored. */
+	n = response(b, 43, EAP_TYPE_IDENTITY, "bob");
+	assert_int_equal(pae_rx_eap_group(&pae, 20, b, n, 43, &out), -EALREADY);
+	EXPECT_NONE();
+	assert_int_equal(pae.state, PAE_AUTHENTICATED);
+
+	/* CONNECTING after our own unicast request: either Identifier answers. */
+	setup(NULL);
+	assert_int_equal(pae_rx_start(&pae, 0, &out), 0);
+	n = response(b, (uint8_t)(eap_of(0).id + 7), EAP_TYPE_IDENTITY, "carol");
+	assert_int_equal(pae_rx_eap(&pae, 0, b, n, &out), -EALREADY);      /* not ours */
+	assert_int_equal(pae_rx_eap_group(&pae, 0, b, n, (uint8_t)(pae.current_id + 7), &out), 0);
+	EXPECT(PAE_ACT_AAA_EAP);
+	assert_int_equal(pae.state, PAE_AUTHENTICATING);
+
+	/* Only an Identity Response carries the group request's Identifier. */
+	setup(NULL);
+	n = response(b, 42, EAP_TYPE_MD5, "x");
+	assert_int_equal(pae_rx_eap_group(&pae, 0, b, n, 42, &out), 0);
+	EXPECT(PAE_ACT_TX_EAP);                     /* as any stray Response: ask */
+	assert_int_equal(pae.state, PAE_CONNECTING);
+
+	/* HELD keeps its quiet period. */
+	setup(NULL);
+	assert_int_equal(pae_rx_start(&pae, 0, &out), 0);
+	n = response(b, eap_of(0).id, EAP_TYPE_IDENTITY, "dave");
+	assert_int_equal(pae_rx_eap(&pae, 0, b, n, &out), 0);
+	assert_int_equal(pae_aaa_reject(&pae, 0, NULL, 0, &out), 0);
+	assert_int_equal(pae.state, PAE_HELD);
+	n = response(b, 50, EAP_TYPE_IDENTITY, "dave");
+	assert_int_equal(pae_rx_eap_group(&pae, 10, b, n, 50, &out), -EALREADY);
+	assert_int_equal(pae.state, PAE_HELD);
+}
+
 static void test_config(void **state)
 {
 	char err[128];
@@ -684,6 +739,7 @@ int main(void)
 		cmocka_unit_test_setup(test_mab_rejected_and_eapol_takes_over, setup),
 		cmocka_unit_test_setup(test_server_unreachable, setup),
 		cmocka_unit_test_setup(test_eap_in_disconnected_and_identity_edge_cases, setup),
+		cmocka_unit_test_setup(test_answer_to_group_request, setup),
 		cmocka_unit_test_setup(test_config, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,6 +33,7 @@
 #include "radius.h"
 #include "radius_client.h"
 #include "radius_coa.h"
+#include "solicit.h"
 
 static const char SECRET[] = "loopback-secret";
 #define SECRET_LEN (sizeof(SECRET) - 1)
@@ -822,6 +823,7 @@ struct supp {
 	uint8_t mac[6];
 	const char *identity, *password;
 	bool silent;                  /* no supplicant: never answers (a printer) */
+	bool logged_off;              /* sent EAPOL-Logoff: answers nothing (wpa_supplicant LOGOFF) */
 	unsigned nq;
 	struct { uint8_t b[EAPOL_FRAME_MAX]; size_t len; } q[SUPP_QUEUE];
 	unsigned reqids;              /* Request/Identity seen */
@@ -831,24 +833,31 @@ struct supp {
 
 static struct supp supps[2];
 static unsigned stray_frames;
+static unsigned group_frames;   /* to the PAE group address: every supplicant hears them */
 #define MAX_VERDICTS 32
 static struct auth8021x_verdict verdicts[MAX_VERDICTS];
 static unsigned nverdicts;
 
 static int glue_send_frame(void *arg, uint16_t port, const uint8_t *frame, size_t len)
 {
+	bool group = memcmp(frame, PAE_GROUP, 6) == 0;
+
 	(void)arg;
 	assert_int_equal(port, 1);
+	group_frames += group;
 	for (unsigned i = 0; i < 2; i++) {
 		struct supp *sp = &supps[i];
-		if (memcmp(frame, sp->mac, 6) == 0) {
+		/* One segment: a group-addressed frame reaches every supplicant. */
+		if (group || memcmp(frame, sp->mac, 6) == 0) {
 			assert_true(sp->nq < SUPP_QUEUE);
 			memcpy(sp->q[sp->nq].b, frame, len);
 			sp->q[sp->nq++].len = len;
-			return 0;
+			if (!group)
+				return 0;
 		}
 	}
-	stray_frames++;
+	if (!group)
+		stray_frames++;
 	return 0;
 }
 
@@ -870,6 +879,8 @@ static void supp_send(struct auth8021x *a, struct supp *sp, uint8_t type, const 
 	uint8_t f[EAPOL_FRAME_MAX];
 	size_t n = 0;
 	assert_int_equal(eapol_encode(f, sizeof(f), PAE_GROUP, sp->mac, 0, type, body, blen, &n), 0);
+	if (type == EAPOL_LOGOFF || type == EAPOL_START)
+		sp->logged_off = type == EAPOL_LOGOFF;
 	assert_int_equal(auth8021x_on_eapol(a, f, n, 1), 0);
 }
 
@@ -885,7 +896,8 @@ static void supp_process(struct auth8021x *a)
 			size_t n = 0;
 
 			assert_int_equal(eapol_decode(sp->q[k].b, sp->q[k].len, &f, NULL), 0);
-			if (memcmp(f.src, PORT_MAC, 6) != 0 || memcmp(f.dst, sp->mac, 6) != 0 ||
+			if (memcmp(f.src, PORT_MAC, 6) != 0 ||
+			    (memcmp(f.dst, sp->mac, 6) != 0 && memcmp(f.dst, PAE_GROUP, 6) != 0) ||
 			    f.type != EAPOL_EAP_PACKET || eap_decode(f.body, f.body_len, &e, NULL) != 0) {
 				sp->bad_frames++;
 				continue;
@@ -896,7 +908,7 @@ static void supp_process(struct auth8021x *a)
 			}
 			if (e.type == EAP_TYPE_IDENTITY)
 				sp->reqids++;
-			if (sp->silent)
+			if (sp->silent || sp->logged_off)
 				continue;
 			if (e.type == EAP_TYPE_IDENTITY) {
 				assert_int_equal(eap_encode(resp, sizeof(resp), EAP_CODE_RESPONSE, e.id,
@@ -973,6 +985,7 @@ static struct auth8021x *glue_new(const struct auth8021x_conf *c)
 	struct auth8021x *a = NULL;
 	nverdicts = 0;
 	stray_frames = 0;
+	group_frames = 0;
 	assert_int_equal(auth8021x_new(base, c, &ops, &a), 0);
 	assert_int_equal(auth8021x_set_port(a, 1, PORT_MAC, "lan0"), 0);
 	return a;
@@ -1049,6 +1062,55 @@ static void test_glue_eap_md5_two_supplicants(void **state)
 	assert_int_equal(st.rejects, 1);
 	assert_int_equal(st.challenges, 2);
 	assert_int_equal(st.eapol_bad, 0);
+	auth8021x_free(a);
+}
+
+/* Issue 4's authentication storm: supplicants on one segment hear each
+ * other's EAP Responses (group-addressed), and wpa_supplicant then waits in
+ * silence for a request instead of sending EAPOL-Start. bob never speaks
+ * first: the Request/Identity to the group address after alice's Response
+ * must find him, and the requests must stop once nobody new answers. */
+static void test_glue_silent_supplicant_on_shared_segment(void **state)
+{
+	struct auth8021x_conf conf;
+	struct auth8021x_session_info info;
+	struct auth8021x_stats st;
+	(void)state;
+
+	fake_start(&fakes[0], FAKE_ANSWER);
+	fakes[0].eap_server = true;
+	fakes[0].eap_password = "office-pw";
+	glue_conf(&conf, &fakes[0], NULL);
+	conf.pae.tx_period_ms = 3000;           /* no retransmission helps here */
+	glue_setup(&supps[0], 0x0b, "alice", "office-pw");
+	glue_setup(&supps[1], 0x0c, "bob", "office-pw");
+	struct auth8021x *a = glue_new(&conf);
+
+	supp_send(a, &supps[0], EAPOL_START, NULL, 0);
+	want_verdicts = 2;
+	glue_run(a, enough_verdicts, 3000);
+	assert_int_equal(nverdicts, 2);
+	assert_true(verdicts[0].authorized);
+	assert_true(verdicts[1].authorized);
+	assert_int_equal(verdicts[1].mac[5], 0x0c);
+	assert_string_equal(verdicts[1].identity, "bob");
+	assert_int_equal(supps[1].result, EAP_CODE_SUCCESS);
+	assert_int_equal(group_frames, 1);
+	assert_int_equal(auth8021x_session_info(a, supps[1].mac, &info), 0);
+	assert_int_equal(info.state, PAE_AUTHENTICATED);
+
+	/* bob's exchange makes one more request due (a newcomer may have heard
+	 * its Responses); the authenticated supplicants answer it, are
+	 * ignored, and no further request follows. */
+	glue_run(a, NULL, SOLICIT_DELAY_MS + SOLICIT_INTERVAL_MS + 300);
+	assert_int_equal(group_frames, 2);
+	glue_run(a, NULL, SOLICIT_INTERVAL_MS + 300);
+	assert_int_equal(group_frames, 2);
+	auth8021x_get_stats(a, &st);
+	assert_int_equal(st.group_requests, 2);
+	assert_int_equal(st.accepts, 2);
+	assert_int_equal(st.access_requests, 4);    /* identity and MD5, each */
+	assert_int_equal(supps[0].bad_frames + supps[1].bad_frames + stray_frames, 0);
 	auth8021x_free(a);
 }
 
@@ -1998,6 +2060,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_accounting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conf_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_glue_eap_md5_two_supplicants, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_glue_silent_supplicant_on_shared_segment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_glue_mab, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_glue_unreachable_critical, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_glue_coa, setup, teardown),

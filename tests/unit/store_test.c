@@ -284,6 +284,79 @@ static int count_event(void *arg, int64_t id, int64_t ts_ms, const char *kind, c
 	return 0;
 }
 
+static int collect_override(void *ctx, const struct store_posture_override *o)
+{
+	char (*seen)[MAC_STR_LEN] = ctx;
+	for (int i = 0; i < 4; i++) {
+		if (seen[i][0] == '\0') {
+			mac_format(o->mac, seen[i]);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void test_posture_overrides(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_posture_override o, got;
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(mac_parse("02:00:0a:0a:01:0b", o.mac), 0);
+	assert_int_equal(store_posture_override_get(fx->s, o.mac, &got), -ENOENT);
+	assert_int_equal(store_posture_override_delete(fx->s, o.mac), -ENOENT);
+	int64_t when = -1;
+	assert_int_equal(store_posture_override_next_expiry(fx->s, &when), 0);
+	assert_int_equal(when, 0);
+
+	snprintf(o.waived, sizeof(o.waived), "TWGCB-01-008-0003\nTWGCB-01-008-0004");
+	o.created = 1000;
+	o.expires = 5000;
+	o.uid = 1001;
+	snprintf(o.user, sizeof(o.user), "chen");
+	snprintf(o.reason, sizeof(o.reason), "exception 2026-031");
+	assert_int_equal(store_posture_override_put(fx->s, &o), 0);
+	assert_int_equal(store_posture_override_get(fx->s, o.mac, &got), 0);
+	assert_false(got.force);
+	assert_string_equal(got.waived, o.waived);
+	assert_int_equal(got.expires, 5000);
+	assert_int_equal(got.uid, 1001);
+	assert_string_equal(got.user, "chen");
+	assert_string_equal(got.reason, "exception 2026-031");
+
+	/* a second device, forced, never ending; the first replaced */
+	struct store_posture_override p = o;
+	assert_int_equal(mac_parse("02:00:0a:0a:01:0c", p.mac), 0);
+	p.force = true;
+	p.status = 1;
+	p.waived[0] = '\0';
+	p.expires = 0;
+	assert_int_equal(store_posture_override_put(fx->s, &p), 0);
+	o.expires = 3000;
+	assert_int_equal(store_posture_override_put(fx->s, &o), 0);
+	assert_int_equal(store_posture_override_get(fx->s, p.mac, &got), 0);
+	assert_true(got.force);
+	assert_int_equal(got.status, 1);
+	assert_int_equal(store_posture_override_next_expiry(fx->s, &when), 0);
+	assert_int_equal(when, 3000);
+
+	char seen[4][MAC_STR_LEN];
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(store_posture_override_foreach(fx->s, 0, collect_override, seen), 0);
+	assert_string_equal(seen[0], "02:00:0a:0a:01:0b");
+	assert_string_equal(seen[1], "02:00:0a:0a:01:0c");
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(store_posture_override_foreach(fx->s, 2999, collect_override, seen), 0);
+	assert_string_equal(seen[0], "");
+	assert_int_equal(store_posture_override_foreach(fx->s, 3000, collect_override, seen), 0);
+	assert_string_equal(seen[0], "02:00:0a:0a:01:0b");   /* expired; the permanent one never */
+	assert_string_equal(seen[1], "");
+
+	assert_int_equal(store_posture_override_delete(fx->s, o.mac), 0);
+	assert_int_equal(store_posture_override_get(fx->s, o.mac, &got), -ENOENT);
+	assert_int_equal(store_posture_override_next_expiry(fx->s, &when), 0);
+	assert_int_equal(when, 0);
+}
+
 static void test_events_and_audit(void **state)
 {
 	struct fixture *fx = *state;
@@ -420,6 +493,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_devices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ips_and_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overrides_and_posture, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_posture_overrides, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_and_audit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_meta_and_config_versions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
