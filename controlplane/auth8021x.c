@@ -12,6 +12,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "roles.h"
 #include "solicit.h"
 
 #define CONCERN "8021x"
@@ -146,22 +147,7 @@ void auth8021x_conf_default(struct auth8021x_conf *c)
 	c->rekick_ms = 300000;
 }
 
-/* Role names as the configuration spells them: letters, digits, - _ . */
-static bool role_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n >= ROLE_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		      ch == '-' || ch == '_' || ch == '.'))
-			return false;
-	}
-	return true;
-}
-
-/* Copy a role name checked by role_name_ok(). */
+/* Copy a role name checked by role_name_valid(). */
 static void copy_role(char dst[ROLE_NAME_MAX], const char *src)
 {
 	size_t n = strnlen(src, ROLE_NAME_MAX - 1);
@@ -195,7 +181,7 @@ int auth8021x_conf_check(const struct auth8021x_conf *c, char *err, size_t errle
 		snprintf(err, errlen, "mab_format: unknown");
 		return -EINVAL;
 	}
-	if (c->pae.unreachable == PAE_UNREACHABLE_CRITICAL && !role_name_ok(c->critical_role)) {
+	if (c->pae.unreachable == PAE_UNREACHABLE_CRITICAL && !role_name_valid(c->critical_role)) {
 		snprintf(err, errlen, "critical_role: a role name is needed with unreachable critical");
 		return -EINVAL;
 	}
@@ -887,7 +873,7 @@ static void take_grant(struct session *s, const struct radius_msg *m, struct pae
 	clear_grant(s);
 	memset(g, 0, sizeof(*g));
 	if (radius_get_text(m, RADIUS_ATTR_FILTER_ID, text, sizeof(text)) == 0) {
-		if (role_name_ok(text))
+		if (role_name_valid(text))
 			copy_role(s->filter_id, text);
 		else
 			log_warn(CONCERN, "%s: Filter-Id \"%.64s\" is not a role name, ignored", mac, text);
@@ -896,7 +882,7 @@ static void take_grant(struct session *s, const struct radius_msg *m, struct pae
 	if (radius_get_tunnel_group(m, text, sizeof(text)) == 0 &&
 	    (radius_get_tagged_u32(m, RADIUS_ATTR_TUNNEL_TYPE, &ttype) != 0 ||
 	     ttype == RADIUS_TUNNEL_TYPE_VLAN)) {
-		if (role_name_ok(text))
+		if (role_name_valid(text))
 			copy_role(s->vlan, text);
 		else
 			log_warn(CONCERN, "%s: Tunnel-Private-Group-Id \"%.64s\" is not a role name, ignored",
@@ -1029,8 +1015,8 @@ static int on_coa(void *arg, const struct coa_request *req, uint32_t *cause)
 		after_event(s, &out);
 		return 0;
 	}
-	if ((req->has_filter_id && !role_name_ok(req->filter_id)) ||
-	    (req->has_vlan && !role_name_ok(req->vlan))) {
+	if ((req->has_filter_id && !role_name_valid(req->filter_id)) ||
+	    (req->has_vlan && !role_name_valid(req->vlan))) {
 		*cause = RADIUS_EC_INVALID_ATTRIBUTE_VALUE;
 		return -EINVAL;
 	}

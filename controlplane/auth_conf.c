@@ -4,88 +4,42 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-struct aload {
-	const char *file;
-	char       *err;
-	size_t      errlen;
-};
+#include "cfgload.h"
 
-__attribute__((format(printf, 3, 4)))
-static int afail(struct aload *ld, const config_setting_t *s, const char *fmt, ...)
-{
-	char msg[384];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	int line = s ? (int)config_setting_source_line(s) : 0;
-	const char *file = s && config_setting_source_file(s) ? config_setting_source_file(s) : ld->file;
-	if (line > 0)
-		snprintf(ld->err, ld->errlen, "%s:%d: %s", file, line, msg);
-	else
-		snprintf(ld->err, ld->errlen, "%s: %s", file, msg);
-	return -EINVAL;
-}
-
-/* A misspelt setting would silently not apply: refuse unknown names. */
-static int known_only(struct aload *ld, const config_setting_t *g, const char *what, const char *const *known)
-{
-	for (int i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
-		const char *name = config_setting_name(m);
-		bool ok = false;
-		for (size_t k = 0; known[k] && !ok; k++)
-			ok = strcmp(known[k], name) == 0;
-		if (!ok)
-			return afail(ld, m, "%s: unknown setting '%s'", what, name);
-	}
-	return 0;
-}
-
-static int group(struct aload *ld, const config_t *cfg, const char *name, const config_setting_t **out)
+static int group(struct cfg_loader *ld, const config_t *cfg, const char *name, const config_setting_t **out)
 {
 	*out = config_lookup(cfg, name);
 	if (*out && config_setting_type(*out) != CONFIG_TYPE_GROUP)
-		return afail(ld, *out, "%s: must be a group { ... }", name);
+		return cfg_fail(ld, *out, "%s: must be a group { ... }", name);
 	return 0;
 }
 
 /* Integer setting within min..max, scaled (seconds -> ms); absent keeps *out. */
-static int aint(struct aload *ld, const config_setting_t *g, const char *what, const char *name,
+static int aint(struct cfg_loader *ld, const config_setting_t *g, const char *what, const char *name,
 		long long min, long long max, long long scale, uint32_t *out)
 {
 	const config_setting_t *s = g ? config_setting_get_member(g, name) : NULL;
 	if (s == NULL)
 		return 0;
 	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
-		return afail(ld, s, "%s.%s: must be an integer", what, name);
+		return cfg_fail(ld, s, "%s.%s: must be an integer", what, name);
 	long long v = config_setting_get_int64(s);
 	if (v < min || v > max)
-		return afail(ld, s, "%s.%s: %lld is outside %lld..%lld", what, name, v, min, max);
+		return cfg_fail(ld, s, "%s.%s: %lld is outside %lld..%lld", what, name, v, min, max);
 	*out = (uint32_t)(v * scale);
 	return 0;
 }
 
-static int astr(struct aload *ld, const config_setting_t *g, const char *what, const char *name, char *out,
+static int astr(struct cfg_loader *ld, const config_setting_t *g, const char *what, const char *name, char *out,
 		size_t outlen, bool required)
 {
-	const config_setting_t *s = g ? config_setting_get_member(g, name) : NULL;
-	if (s == NULL) {
-		if (required)
-			return afail(ld, g, "%s: missing setting '%s'", what, name);
-		return 0;
-	}
-	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return afail(ld, s, "%s.%s: must be a string", what, name);
-	const char *v = config_setting_get_string(s);
-	if (strlen(v) >= outlen)
-		return afail(ld, s, "%s.%s: longer than %zu characters", what, name, outlen - 1);
-	snprintf(out, outlen, "%s", v);
-	return 0;
+	/* Absent and optional: *out keeps its default (cfg_get_string would overwrite it). */
+	if (g == NULL || config_setting_get_member(g, name) == NULL)
+		return required ? cfg_fail(ld, g, "%s: missing setting '%s'", what, name) : 0;
+	return cfg_get_string(ld, g, name, what, out, outlen, NULL);
 }
 
 static int addr_port(const char *text, unsigned port, struct sockaddr_storage *ss, socklen_t *len)
@@ -108,7 +62,7 @@ static int addr_port(const char *text, unsigned port, struct sockaddr_storage *s
 	return -EINVAL;
 }
 
-static int secret(struct aload *ld, const config_setting_t *g, const char *what, uint8_t *out, size_t *outlen)
+static int secret(struct cfg_loader *ld, const config_setting_t *g, const char *what, uint8_t *out, size_t *outlen)
 {
 	char s[RADIUS_SECRET_MAX + 1];
 	int rc = astr(ld, g, what, "secret", s, sizeof(s), true);
@@ -116,7 +70,7 @@ static int secret(struct aload *ld, const config_setting_t *g, const char *what,
 		return rc;
 	/* RFC 2865 3: the secret should be at least 16 octets; short ones are guessable. */
 	if (strlen(s) < AUTH_CONF_SECRET_MIN)
-		return afail(ld, config_setting_get_member(g, "secret"), "%s.secret: at least %d characters", what,
+		return cfg_fail(ld, config_setting_get_member(g, "secret"), "%s.secret: at least %d characters", what,
 			     AUTH_CONF_SECRET_MIN);
 	memcpy(out, s, strlen(s));
 	*outlen = strlen(s);
@@ -124,7 +78,7 @@ static int secret(struct aload *ld, const config_setting_t *g, const char *what,
 }
 
 /* One element of radius.servers: UDP (auth_port, acct_port) or RadSec. */
-static int load_server(struct aload *ld, const config_setting_t *e, unsigned idx, struct radius_client_conf *rc)
+static int load_server(struct cfg_loader *ld, const config_setting_t *e, unsigned idx, struct radius_client_conf *rc)
 {
 	static const char *const known[] = { "address", "auth_port", "acct_port", "secret", "name", "transport",
 					     "port", "ca_file", "cert_file", "key_file", "server_name", NULL };
@@ -135,8 +89,8 @@ static int load_server(struct aload *ld, const config_setting_t *e, unsigned idx
 
 	snprintf(what, sizeof(what), "radius.servers[%u]", idx + 1);
 	if (config_setting_type(e) != CONFIG_TYPE_GROUP)
-		return afail(ld, e, "%s: must be a group { address = ...; }", what);
-	if ((r = known_only(ld, e, what, known)) < 0 || (r = astr(ld, e, what, "address", address, sizeof(address), true)) < 0 ||
+		return cfg_fail(ld, e, "%s: must be a group { address = ...; }", what);
+	if ((r = cfg_check_members(ld, e, what, known)) < 0 || (r = astr(ld, e, what, "address", address, sizeof(address), true)) < 0 ||
 	    (r = astr(ld, e, what, "transport", transport, sizeof(transport), false)) < 0)
 		return r;
 	memset(&sc, 0, sizeof(sc));
@@ -157,11 +111,11 @@ static int load_server(struct aload *ld, const config_setting_t *e, unsigned idx
 		    (r = aint(ld, e, what, "acct_port", 0, 65535, 1, &acct_port)) < 0)
 			return r;
 	} else {
-		return afail(ld, config_setting_get_member(e, "transport"), "%s.transport: '%s' is not udp or tls",
+		return cfg_fail(ld, config_setting_get_member(e, "transport"), "%s.transport: '%s' is not udp or tls",
 			     what, transport);
 	}
 	if (addr_port(address, auth_port, &sc.addr, &sc.addrlen) < 0)
-		return afail(ld, config_setting_get_member(e, "address"), "%s.address: '%s' is not an IP address",
+		return cfg_fail(ld, config_setting_get_member(e, "address"), "%s.address: '%s' is not an IP address",
 			     what, address);
 	rc->servers[RADIUS_SVC_AUTH][rc->nservers[RADIUS_SVC_AUTH]++] = sc;
 	/* acct_port = 0: this server takes no accounting. */
@@ -172,7 +126,7 @@ static int load_server(struct aload *ld, const config_setting_t *e, unsigned idx
 	return 0;
 }
 
-static int load_radius(struct aload *ld, const config_t *cfg, struct auth8021x_conf *a)
+static int load_radius(struct cfg_loader *ld, const config_t *cfg, struct auth8021x_conf *a)
 {
 	static const char *const known[] = { "servers", "nas_identifier", "nas_ip", "timeout", "retries",
 					     "dead_time", "acct_interim", "max_sessions", NULL };
@@ -184,8 +138,8 @@ static int load_radius(struct aload *ld, const config_t *cfg, struct auth8021x_c
 	if ((r = group(ld, cfg, "radius", &g)) < 0)
 		return r;
 	if (g == NULL)
-		return afail(ld, config_lookup(cfg, "dot1x"), "dot1x: needs a radius { servers = ( ... ); } section");
-	if ((r = known_only(ld, g, "radius", known)) < 0 ||
+		return cfg_fail(ld, config_lookup(cfg, "dot1x"), "dot1x: needs a radius { servers = ( ... ); } section");
+	if ((r = cfg_check_members(ld, g, "radius", known)) < 0 ||
 	    (r = astr(ld, g, "radius", "nas_identifier", a->nas_identifier, sizeof(a->nas_identifier), false)) < 0 ||
 	    (r = astr(ld, g, "radius", "nas_ip", nas_ip, sizeof(nas_ip), false)) < 0 ||
 	    (r = aint(ld, g, "radius", "timeout", 1, RADIUS_CLIENT_TIMEOUT_MAX_MS / 1000, 1000, &a->radius.timeout_ms)) < 0 ||
@@ -203,22 +157,22 @@ static int load_radius(struct aload *ld, const config_t *cfg, struct auth8021x_c
 	if (nas_ip[0]) {
 		struct in_addr in;
 		if (inet_pton(AF_INET, nas_ip, &in) != 1)
-			return afail(ld, config_setting_get_member(g, "nas_ip"), "radius.nas_ip: '%s' is not an IPv4 address",
+			return cfg_fail(ld, config_setting_get_member(g, "nas_ip"), "radius.nas_ip: '%s' is not an IPv4 address",
 				     nas_ip);
 		a->nas_ip = ntohl(in.s_addr);
 	}
 	list = config_setting_get_member(g, "servers");
 	if (list == NULL || config_setting_type(list) != CONFIG_TYPE_LIST || config_setting_length(list) == 0)
-		return afail(ld, list ? list : g, "radius.servers: a list ( { address = ...; secret = ...; }, ... ) is needed");
+		return cfg_fail(ld, list ? list : g, "radius.servers: a list ( { address = ...; secret = ...; }, ... ) is needed");
 	if (config_setting_length(list) > RADIUS_CLIENT_MAX_SERVERS)
-		return afail(ld, list, "radius.servers: at most %d", RADIUS_CLIENT_MAX_SERVERS);
+		return cfg_fail(ld, list, "radius.servers: at most %d", RADIUS_CLIENT_MAX_SERVERS);
 	for (int i = 0; i < config_setting_length(list); i++)
 		if ((r = load_server(ld, config_setting_get_elem(list, (unsigned)i), (unsigned)i, &a->radius)) < 0)
 			return r;
 	return 0;
 }
 
-static int load_dot1x(struct aload *ld, const config_setting_t *g, struct auth8021x_conf *a)
+static int load_dot1x(struct cfg_loader *ld, const config_setting_t *g, struct auth8021x_conf *a)
 {
 	static const char *const known[] = { "enabled", "tx_period", "quiet_period", "supp_timeout",
 					     "server_timeout", "reauth_period", "max_req", "max_start", "unreachable",
@@ -228,7 +182,7 @@ static int load_dot1x(struct aload *ld, const config_setting_t *g, struct auth80
 	uint32_t v;
 	int r;
 
-	if ((r = known_only(ld, g, "dot1x", known)) < 0 ||
+	if ((r = cfg_check_members(ld, g, "dot1x", known)) < 0 ||
 	    (r = aint(ld, g, "dot1x", "tx_period", 1, 3600, 1000, &p->tx_period_ms)) < 0 ||
 	    (r = aint(ld, g, "dot1x", "quiet_period", 1, 3600, 1000, &p->quiet_period_ms)) < 0 ||
 	    (r = aint(ld, g, "dot1x", "supp_timeout", 1, 120, 1000, &p->supp_timeout_ms)) < 0 ||
@@ -256,13 +210,13 @@ static int load_dot1x(struct aload *ld, const config_setting_t *g, struct auth80
 		else if (strcmp(unreachable, "critical") == 0)
 			p->unreachable = PAE_UNREACHABLE_CRITICAL;
 		else
-			return afail(ld, config_setting_get_member(g, "unreachable"),
+			return cfg_fail(ld, config_setting_get_member(g, "unreachable"),
 				     "dot1x.unreachable: '%s' is not deny, keep or critical", unreachable);
 	}
 	return 0;
 }
 
-static int load_mab(struct aload *ld, const config_t *cfg, struct auth8021x_conf *a)
+static int load_mab(struct cfg_loader *ld, const config_t *cfg, struct auth8021x_conf *a)
 {
 	static const char *const known[] = { "delay", "format", NULL };
 	const config_setting_t *g;
@@ -271,7 +225,7 @@ static int load_mab(struct aload *ld, const config_t *cfg, struct auth8021x_conf
 
 	if ((r = group(ld, cfg, "mab", &g)) < 0 || g == NULL)
 		return r;
-	if ((r = known_only(ld, g, "mab", known)) < 0 ||
+	if ((r = cfg_check_members(ld, g, "mab", known)) < 0 ||
 	    (r = aint(ld, g, "mab", "delay", 0, 3600, 1000, &a->pae.mab_delay_ms)) < 0 ||
 	    (r = astr(ld, g, "mab", "format", format, sizeof(format), false)) < 0)
 		return r;
@@ -282,12 +236,12 @@ static int load_mab(struct aload *ld, const config_t *cfg, struct auth8021x_conf
 	else if (strcmp(format, "colon") == 0)
 		a->mab_format = MAB_FORMAT_COLON;
 	else
-		return afail(ld, config_setting_get_member(g, "format"), "mab.format: '%s' is not plain, ietf or colon",
+		return cfg_fail(ld, config_setting_get_member(g, "format"), "mab.format: '%s' is not plain, ietf or colon",
 			     format);
 	return 0;
 }
 
-static int load_coa(struct aload *ld, const config_t *cfg, struct auth8021x_conf *a)
+static int load_coa(struct cfg_loader *ld, const config_t *cfg, struct auth8021x_conf *a)
 {
 	static const char *const known[] = { "listen", "port", "clients", NULL };
 	static const char *const cknown[] = { "address", "secret", "name", NULL };
@@ -298,30 +252,30 @@ static int load_coa(struct aload *ld, const config_t *cfg, struct auth8021x_conf
 
 	if ((r = group(ld, cfg, "coa", &g)) < 0 || g == NULL)
 		return r;
-	if ((r = known_only(ld, g, "coa", known)) < 0 || (r = astr(ld, g, "coa", "listen", listen, sizeof(listen), false)) < 0 ||
+	if ((r = cfg_check_members(ld, g, "coa", known)) < 0 || (r = astr(ld, g, "coa", "listen", listen, sizeof(listen), false)) < 0 ||
 	    (r = aint(ld, g, "coa", "port", 1, 65535, 1, &port)) < 0)
 		return r;
 	if (addr_port(listen, port, &a->coa.listen, &a->coa.listen_len) < 0)
-		return afail(ld, config_setting_get_member(g, "listen"), "coa.listen: '%s' is not an IP address", listen);
+		return cfg_fail(ld, config_setting_get_member(g, "listen"), "coa.listen: '%s' is not an IP address", listen);
 	list = config_setting_get_member(g, "clients");
 	if (list == NULL || config_setting_type(list) != CONFIG_TYPE_LIST || config_setting_length(list) == 0)
-		return afail(ld, list ? list : g, "coa.clients: a list ( { address = ...; secret = ...; } ) is needed");
+		return cfg_fail(ld, list ? list : g, "coa.clients: a list ( { address = ...; secret = ...; } ) is needed");
 	if (config_setting_length(list) > COA_MAX_CLIENTS)
-		return afail(ld, list, "coa.clients: at most %d", COA_MAX_CLIENTS);
+		return cfg_fail(ld, list, "coa.clients: at most %d", COA_MAX_CLIENTS);
 	for (int i = 0; i < config_setting_length(list); i++) {
 		const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
 		struct coa_client_conf *cc = &a->coa.clients[a->coa.nclients];
 		char what[32], address[64];
 		snprintf(what, sizeof(what), "coa.clients[%d]", i + 1);
 		if (config_setting_type(e) != CONFIG_TYPE_GROUP)
-			return afail(ld, e, "%s: must be a group { address = ...; secret = ...; }", what);
-		if ((r = known_only(ld, e, what, cknown)) < 0 ||
+			return cfg_fail(ld, e, "%s: must be a group { address = ...; secret = ...; }", what);
+		if ((r = cfg_check_members(ld, e, what, cknown)) < 0 ||
 		    (r = astr(ld, e, what, "address", address, sizeof(address), true)) < 0 ||
 		    (r = astr(ld, e, what, "name", cc->name, sizeof(cc->name), false)) < 0 ||
 		    (r = secret(ld, e, what, cc->secret, &cc->secret_len)) < 0)
 			return r;
 		if (addr_port(address, 0, &cc->addr, &cc->addrlen) < 0)
-			return afail(ld, config_setting_get_member(e, "address"), "%s.address: '%s' is not an IP address",
+			return cfg_fail(ld, config_setting_get_member(e, "address"), "%s.address: '%s' is not an IP address",
 				     what, address);
 		a->coa.nclients++;
 	}
@@ -333,7 +287,7 @@ static int load_coa(struct aload *ld, const config_t *cfg, struct auth8021x_conf
 
 int auth_conf_load(const config_t *cfg, const char *file, struct auth_conf *out, char *err, size_t errlen)
 {
-	struct aload ld = { .file = file, .err = err, .errlen = errlen };
+	struct cfg_loader ld = { .file = file, .err = err, .errlen = errlen };
 	const config_setting_t *g;
 	char sub[256];
 	int r;
@@ -346,7 +300,7 @@ int auth_conf_load(const config_t *cfg, const char *file, struct auth_conf *out,
 		return 0;
 	const config_setting_t *en = config_setting_get_member(g, "enabled");
 	if (en && config_setting_type(en) != CONFIG_TYPE_BOOL)
-		return afail(&ld, en, "dot1x.enabled: must be true or false");
+		return cfg_fail(&ld, en, "dot1x.enabled: must be true or false");
 	/* Switched off with its sections still written: they are checked all
 	 * the same, so turning it on later cannot meet a refused file. */
 	bool enabled = en == NULL || config_setting_get_bool(en);
@@ -357,9 +311,9 @@ int auth_conf_load(const config_t *cfg, const char *file, struct auth_conf *out,
 		return r;
 	/* What the modules check as a whole (server limits, critical role). */
 	if ((r = auth8021x_conf_check(&out->a, sub, sizeof(sub))) < 0)
-		return afail(&ld, g, "%s", sub);
+		return cfg_fail(&ld, g, "%s", sub);
 	if (out->a.coa_enabled && (r = radius_coa_conf_check(&out->a.coa, sub, sizeof(sub))) < 0)
-		return afail(&ld, config_lookup(cfg, "coa"), "coa: %s", sub);
+		return cfg_fail(&ld, config_lookup(cfg, "coa"), "coa: %s", sub);
 	out->enabled = enabled;
 	return 0;
 }

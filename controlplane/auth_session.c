@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mac.h"
+#include "roles.h"
 
 static const char *method_text(enum pae_method m)
 {
@@ -25,21 +26,6 @@ static const char *method_text(enum pae_method m)
 const char *auth_session_kind(const struct auth_session *s)
 {
 	return s->method == PAE_METHOD_MAB ? "mab" : "dot1x";
-}
-
-/* A role name as the authenticator accepts it from RADIUS ("" = none). */
-static bool role_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n >= ROLE_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		      ch == '-' || ch == '_' || ch == '.'))
-			return false;
-	}
-	return true;
 }
 
 static void hex(const uint8_t *b, size_t n, char *out)
@@ -171,7 +157,8 @@ static int get_bool(struct dec *d, const char *name, bool *out)
 static int get_role(struct dec *d, const char *name, char out[ROLE_NAME_MAX])
 {
 	int rc = get_str(d, name, out, ROLE_NAME_MAX);
-	if (rc == 0 && !role_ok(out))
+	/* A stored session may carry no role: "" is kept, unlike in the configuration. */
+	if (rc == 0 && out[0] != '\0' && !role_name_valid(out))
 		return bad(d, "%s: \"%.40s\" is not a role name", name, out);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bundle.h"
+#include "cfgload.h"
 #include "conf.h"
 
 static bool exempt(const struct bundle_baseline *bl, const char *item)
@@ -76,14 +77,7 @@ int bundle_compose(const char *local_text, const char *name, const struct bundle
 		return rc;
 	}
 
-	config_init(&cfg);
-	char dir[CONF_PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s", name);
-	char *slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = '\0';
-		config_set_include_dir(&cfg, dir);
-	}
+	cfg_init_for_file(&cfg, name);
 	rc = -ENOMEM;
 	if (config_read_string(&cfg, local_text) != CONFIG_TRUE) {
 		/* conf_load_string() just parsed it: only memory can fail here. */

@@ -7,6 +7,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conf.h"
+
+void cfg_init_for_file(config_t *cfg, const char *file)
+{
+	char dir[CONF_PATH_MAX];
+	config_init(cfg);
+	snprintf(dir, sizeof(dir), "%s", file);
+	char *slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		config_set_include_dir(cfg, dir);
+	}
+}
 
 int cfg_fail(struct cfg_loader *ld, const config_setting_t *s, const char *fmt, ...)
 {

@@ -1,6 +1,7 @@
 /* cfgload.h — helpers shared by the section readers of the configuration
  * (central_conf.c, posture_conf.c): every refusal names file, line and
- * setting, and unknown settings are refused rather than ignored. */
+ * setting, and unknown settings are refused rather than ignored. Also the
+ * libconfig set-up for a file's text (conf.c, bundle_compose.c). */
 #ifndef MENJIN_CFGLOAD_H
 #define MENJIN_CFGLOAD_H
 
@@ -13,6 +14,9 @@ struct cfg_loader {
 	size_t errlen;
 };
 
+/* config_init() for the text of configuration file `file`: its @include
+ * paths are relative to the file's directory (libconfig copies the path). */
+void cfg_init_for_file(config_t *cfg, const char *file);
 /* Write "file:line: message" (line of `s` when known) and return -EINVAL. */
 int cfg_fail(struct cfg_loader *ld, const config_setting_t *s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -15,6 +15,7 @@
 
 #include "auth_conf.h"
 #include "central_conf.h"
+#include "cfgload.h"
 #include "posture_conf.h"
 #include "adsync.h"
 #include "fpmsg.h"
@@ -804,15 +805,7 @@ int conf_load_string(const char *text, const char *name, struct conf **out, char
 	EVP_Digest(text, c->text_len, md, &mdlen, EVP_sha256(), NULL);
 	hex(md, mdlen, c->sha256);
 
-	config_init(&cfg);
-	/* @include paths are relative to the file's directory. */
-	char dir[CONF_PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s", name);
-	char *slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = '\0';
-		config_set_include_dir(&cfg, dir);
-	}
+	cfg_init_for_file(&cfg, name);
 	if (config_read_string(&cfg, text) != CONFIG_TRUE) {
 		snprintf(err, errlen, "%s:%d: %s", config_error_file(&cfg) ? config_error_file(&cfg) : name,
 			 config_error_line(&cfg), config_error_text(&cfg));
@@ -836,35 +829,52 @@ int conf_load_string(const char *text, const char *name, struct conf **out, char
 	return 0;
 }
 
-int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
+int conf_read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
-	*out = NULL;
+	*text = NULL;
+	if (len)
+		*len = 0;
 	if (f == NULL) {
 		int e = errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(e));
 		return -e;
 	}
-	char *text = malloc(CONF_FILE_MAX + 1);
-	if (text == NULL) {
+	char *buf = malloc(CONF_FILE_MAX + 1);
+	if (buf == NULL) {
 		fclose(f);
+		snprintf(err, errlen, "%s: out of memory", path);
 		return -ENOMEM;
 	}
-	size_t n = fread(text, 1, CONF_FILE_MAX + 1, f);
+	size_t n = fread(buf, 1, CONF_FILE_MAX + 1, f);
 	int rerr = ferror(f);
 	fclose(f);
 	if (rerr || n > CONF_FILE_MAX) {
 		snprintf(err, errlen, "%s: %s", path, rerr ? "read error" : "larger than 1 MiB");
-		free(text);
+		free(buf);
 		return rerr ? -EIO : -EFBIG;
 	}
-	text[n] = '\0';
-	if (strlen(text) != n) {
+	buf[n] = '\0';
+	/* libconfig reads a C string: a NUL inside would hide the rest. */
+	if (strlen(buf) != n) {
 		snprintf(err, errlen, "%s: contains a NUL byte", path);
-		free(text);
+		free(buf);
 		return -EINVAL;
 	}
-	int rc = conf_load_string(text, path, out, err, errlen);
+	*text = buf;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
+{
+	char *text;
+	*out = NULL;
+	int rc = conf_read_file(path, &text, NULL, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = conf_load_string(text, path, out, err, errlen);
 	free(text);
 	return rc;
 }

@@ -82,6 +82,11 @@ struct conf {
 	struct adsync_conf *ad;
 };
 
+/* The configuration file's text, NUL-terminated, in *text (free() it);
+ * len (may be NULL) gets its length. Refuses more than CONF_FILE_MAX bytes
+ * and an embedded NUL; err says "path: problem". Shared by conf_load()
+ * and daemon_central_compose(), which needs the text as it is. */
+int conf_read_file(const char *path, char **text, size_t *len, char *err, size_t errlen);
 /* Read and validate `path`. On failure returns a negative errno and writes
  * "file:line: setting: problem" to err. */
 int conf_load(const char *path, struct conf **out, char *err, size_t errlen);

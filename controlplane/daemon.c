@@ -48,9 +48,14 @@ static int make_parent(const char *path, mode_t mode)
 	return 0;
 }
 
-static void emit_simple(struct menjind *d, int severity, const char *kind, const char *msg,
-			const char *k1, const char *v1, const char *k2, const char *v2)
+/* Record one event with up to two parameters (a NULL key skips one). The
+ * one emitter every daemon_*.c file uses; before the event log exists (at
+ * start) the event is only logged. */
+void menjind_emit(struct menjind *d, int severity, const char *kind, const char *msg, const char *k1,
+		  const char *v1, const char *k2, const char *v2)
 {
+	if (d->events == NULL)
+		return;
 	struct event ev = { .severity = severity, .kind = kind, .msg = msg };
 	if (k1)
 		event_param(&ev, k1, v1);
@@ -80,7 +85,7 @@ static void fp_punt(void *ctx, uint16_t port, uint8_t reason, uint16_t vlan, con
 static void fp_event(void *ctx, const char *text)
 {
 	struct menjind *d = ctx;
-	emit_simple(d, LOG_INFO, "fastpath.event", text, "text", text, NULL, NULL);
+	menjind_emit(d, LOG_INFO, "fastpath.event", text, "text", text, NULL, NULL);
 }
 
 static void fp_state(void *ctx, enum fpchan_state st, uint64_t fp_generation)
@@ -91,10 +96,10 @@ static void fp_state(void *ctx, enum fpchan_state st, uint64_t fp_generation)
 	if (st == FPCHAN_READY) {
 		snprintf(msg, sizeof(msg), "fast path in sync at generation %s (it had %llu)", gen,
 			 (unsigned long long)fp_generation);
-		emit_simple(d, LOG_INFO, "fastpath.ready", msg, "generation", gen, "socket", d->conf->fp_socket);
+		menjind_emit(d, LOG_INFO, "fastpath.ready", msg, "generation", gen, "socket", d->conf->fp_socket);
 	} else if (st == FPCHAN_DOWN) {
 		snprintf(msg, sizeof(msg), "fast path channel down; the fast path keeps its last tables");
-		emit_simple(d, LOG_WARNING, "fastpath.down", msg, "socket", d->conf->fp_socket, NULL, NULL);
+		menjind_emit(d, LOG_WARNING, "fastpath.down", msg, "socket", d->conf->fp_socket, NULL, NULL);
 	}
 	dot1x_fp_state(d, st);
 }
@@ -302,7 +307,7 @@ int menjind_start(struct menjind *d, struct event_base *base, const char *conf_p
 	snprintf(gen, sizeof(gen), "%llu", (unsigned long long)d->generation);
 	snprintf(msg, sizeof(msg), "menjind started: configuration %s, generation %s%s", conf_path, gen,
 		 first.rules_changed ? " (roles or policy changed)" : "");
-	emit_simple(d, LOG_NOTICE, "daemon.start", msg, "generation", gen, "config", d->conf->sha256);
+	menjind_emit(d, LOG_NOTICE, "daemon.start", msg, "generation", gen, "config", d->conf->sha256);
 	log_info("daemon", "%s", msg);
 
 	/* 802.1X first: its restored sessions carry the RADIUS roles the
@@ -368,10 +373,10 @@ int menjind_apply(struct menjind *d, const struct menjind_change *ch, struct rel
 		d->reload_failures++;
 		log_err("daemon", "%s (%s) refused, configuration unchanged: %s",
 			ch->write_file ? "configuration" : "reload", who, err);
-		emit_simple(d, LOG_ERR, kind,
-			    ch->write_file ? "configuration refused; the running configuration stays" :
-					     "reload refused; the running configuration stays",
-			    "result", "refused", "error", err);
+		menjind_emit(d, LOG_ERR, kind,
+			     ch->write_file ? "configuration refused; the running configuration stays" :
+					      "reload refused; the running configuration stays",
+			     "result", "refused", "error", err);
 		return rc;
 	}
 	daemon_config_sha256(text, sha);
@@ -417,13 +422,13 @@ int menjind_apply(struct menjind *d, const struct menjind_change *ch, struct rel
 	 * logged and reported, the rest of the reload stands. */
 	char cerr[256];
 	if (daemon_central_reload(d, old, cerr, sizeof(cerr)) < 0)
-		emit_simple(d, LOG_ERR, "central.reload", "threat feeds, sharing or SOC export failed to restart",
-			    "error", cerr, NULL, NULL);
+		menjind_emit(d, LOG_ERR, "central.reload", "threat feeds, sharing or SOC export failed to restart",
+			     "error", cerr, NULL, NULL);
 	if (daemon_posture_reload(d, old, cerr, sizeof(cerr)) < 0)
-		emit_simple(d, LOG_ERR, "posture.reload", "GCB posture failed to restart", "error", cerr, NULL, NULL);
+		menjind_emit(d, LOG_ERR, "posture.reload", "GCB posture failed to restart", "error", cerr, NULL, NULL);
 	if (daemon_ad_reload(d, old, cerr, sizeof(cerr)) < 0)
-		emit_simple(d, LOG_ERR, "ad.reload", "AD sync failed to take the new settings", "error", cerr, NULL,
-			    NULL);
+		menjind_emit(d, LOG_ERR, "ad.reload", "AD sync failed to take the new settings", "error", cerr, NULL,
+			     NULL);
 	conf_free(old);
 	d->reloads++;
 	dot1x_reloaded(d);
@@ -443,7 +448,7 @@ int menjind_apply(struct menjind *d, const struct menjind_change *ch, struct rel
 		 ch->confirm_by > 0 && res->recorded ? " (until confirmed)" : "", gen,
 		 res->rules_changed ? "roles or policy changed" : "roles and policy unchanged", res->verdicts_changed);
 	log_info("daemon", "%s", msg);
-	emit_simple(d, ch->rolls_back ? LOG_WARNING : LOG_NOTICE, kind, msg, "result", "ok", "generation", gen);
+	menjind_emit(d, ch->rolls_back ? LOG_WARNING : LOG_NOTICE, kind, msg, "result", "ok", "generation", gen);
 	if (!ch->rolls_back)
 		daemon_config_check(d);   /* a rollback settles its own timer */
 	return 0;

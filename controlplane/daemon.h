@@ -100,5 +100,9 @@ int menjind_reload(struct menjind *d, const char *who, struct reload_result *res
 int menjind_apply(struct menjind *d, const struct menjind_change *ch, struct reload_result *res, char *err,
 		  size_t errlen);
 void menjind_stop(struct menjind *d);
+/* Record an event with up to two key/value parameters (NULL key: none);
+ * a failure to record is logged, not returned. */
+void menjind_emit(struct menjind *d, int severity, const char *kind, const char *msg, const char *k1,
+		  const char *v1, const char *k2, const char *v2);
 
 #endif

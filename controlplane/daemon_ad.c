@@ -28,10 +28,7 @@ static void on_applied(void *ctx, const struct ad_snapshot *snap)
 	char msg[128], n[16];
 	snprintf(msg, sizeof(msg), "new AD data in force: %u verdicts changed", changed);
 	snprintf(n, sizeof(n), "%u", changed);
-	struct event ev = { .severity = LOG_INFO, .kind = "ad.applied", .msg = msg };
-	event_param(&ev, "changed", n);
-	if (events_emit(d->events, &ev) < 0)
-		log_warn("ad", "event ad.applied not recorded");
+	menjind_emit(d, LOG_INFO, "ad.applied", msg, "changed", n, NULL, NULL);
 }
 
 /* Bind the device's claims in snapshot s. Only a successful 802.1X

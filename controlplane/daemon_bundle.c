@@ -42,20 +42,6 @@ struct daemon_bundle {
 	unsigned             ov_set, ov_kept, ov_admin, ov_failed, ov_cleared;
 };
 
-static void emit(struct menjind *d, int severity, const char *kind, const char *msg, const char *k1,
-		 const char *v1, const char *k2, const char *v2)
-{
-	if (d->events == NULL)
-		return;   /* at start, before the event log exists: logged only */
-	struct event ev = { .severity = severity, .kind = kind, .msg = msg };
-	if (k1)
-		event_param(&ev, k1, v1);
-	if (k2)
-		event_param(&ev, k2, v2);
-	if (events_emit(d->events, &ev) < 0)
-		log_warn("central", "event %s not recorded", kind);
-}
-
 const struct bundle *daemon_bundle_composing(const struct menjind *d)
 {
 	return d->bundle ? d->bundle->composing : NULL;
@@ -210,7 +196,7 @@ static int apply_bundle(void *ctx, const struct bundle *b, bool from_disk, char 
 	char version[24], msg[384];
 	snprintf(version, sizeof(version), "%" PRIu64, b->version);
 	snprintf(msg, sizeof(msg), "central bundle applied: %s", summary);
-	emit(d, LOG_NOTICE, "central.applied", msg, "version", version, "sha256", b->sha256);
+	menjind_emit(d, LOG_NOTICE, "central.applied", msg, "version", version, "sha256", b->sha256);
 	return 0;
 }
 
@@ -231,7 +217,7 @@ static void poll_done(void *ctx, enum fetch_outcome o, const char *msg)
 		char running[24], text[BUNDLE_ERR_MAX + 64];
 		snprintf(running, sizeof(running), "%" PRIu64, st.running ? st.version : 0);
 		snprintf(text, sizeof(text), "central bundle refused: %s", st.last_refusal);
-		emit(bd->d, LOG_WARNING, "central.refused", text, "error", st.last_refusal, "running", running);
+		menjind_emit(bd->d, LOG_WARNING, "central.refused", text, "error", st.last_refusal, "running", running);
 	}
 }
 
@@ -281,7 +267,7 @@ static void restart_cb(evutil_socket_t fd, short what, void *arg)
 	bd->central = NULL;
 	if (sync_start(bd, err, sizeof(err)) < 0) {
 		log_err("central", "central sync not running after the reload: %s", err);
-		emit(d, LOG_ERR, "central.reload", "central sync failed to restart", "error", err, NULL, NULL);
+		menjind_emit(d, LOG_ERR, "central.reload", "central sync failed to restart", "error", err, NULL, NULL);
 		central_free(bd->central);
 		bd->central = NULL;
 	}
@@ -292,8 +278,8 @@ static void restart_cb(evutil_socket_t fd, short what, void *arg)
 		if (reload_with(bd, "central bundle dropped", prev->nbaselines > 0, err, sizeof(err)) < 0)
 			log_err("central", "the local configuration is refused after dropping the bundle: %s", err);
 		after_apply(bd, prev, NULL);
-		emit(d, LOG_NOTICE, "central.dropped", "central bundle dropped: the local roles and policy apply",
-		     NULL, NULL, NULL, NULL);
+		menjind_emit(d, LOG_NOTICE, "central.dropped", "central bundle dropped: the local roles and policy apply",
+			     NULL, NULL, NULL, NULL);
 	}
 	central_free(old);
 }

@@ -53,15 +53,6 @@ struct daemon_central {
 	size_t               merge_duplicates;
 };
 
-static void emit(struct menjind *d, int severity, const char *kind, const char *msg, const char *k1, const char *v1)
-{
-	struct event ev = { .severity = severity, .kind = kind, .msg = msg };
-	if (k1)
-		event_param(&ev, k1, v1);
-	if (events_emit(d->events, &ev) < 0)
-		log_warn("central", "event %s not recorded", kind);
-}
-
 /* ---- feeds -> fast path ------------------------------------------------ */
 
 static int apply_blocklist(void *ctx, const struct tf_merged *m)
@@ -88,7 +79,7 @@ static int apply_blocklist(void *ctx, const struct tf_merged *m)
 	snprintf(msg, sizeof(msg), "threat feeds merged: %zu prefixes from %u lists (%zu duplicates) to the blocklist",
 		 m->n, m->nlists, m->duplicates);
 	log_info("central", "%s", msg);
-	emit(g->d, LOG_NOTICE, "feeds.applied", msg, "prefixes", n);
+	menjind_emit(g->d, LOG_NOTICE, "feeds.applied", msg, "prefixes", n, NULL, NULL);
 	return 0;
 }
 
@@ -483,7 +474,7 @@ int daemon_central_cmd_share_publish(struct menjind *d, const struct api_caller 
 	share_refresh(d->central);
 	char msg[256];
 	snprintf(msg, sizeof(msg), "%s shared a block of %s for %llds: %s", who->user, ip, ttl, reason);
-	emit(d, LOG_NOTICE, "share.publish", msg, "prefix", ip);
+	menjind_emit(d, LOG_NOTICE, "share.publish", msg, "prefix", ip, NULL, NULL);
 	*result = json_pack("{s:s, s:s}", "id", id, "prefix", ip);
 	return *result ? 0 : -ENOMEM;
 }
@@ -507,7 +498,7 @@ int daemon_central_cmd_share_withdraw(struct menjind *d, const struct api_caller
 	share_refresh(d->central);
 	char msg[256];
 	snprintf(msg, sizeof(msg), "%s withdrew the shared block %s", who->user, what);
-	emit(d, LOG_NOTICE, "share.withdraw", msg, "prefix", what);
+	menjind_emit(d, LOG_NOTICE, "share.withdraw", msg, "prefix", what, NULL, NULL);
 	*result = json_pack("{s:s}", "withdrawn", what);
 	return *result ? 0 : -ENOMEM;
 }
@@ -566,36 +557,6 @@ int daemon_central_cmd_feeds_poll(struct menjind *d, const struct api_caller *wh
 	return *result ? 0 : -ENOMEM;
 }
 
-/* The local configuration file as it is (conf_load's limits). */
-static int read_local_file(const char *path, char **out, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "r");
-	*out = NULL;
-	if (f == NULL) {
-		int e = errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		return -e;
-	}
-	char *text = malloc(CONF_FILE_MAX + 1);
-	if (text == NULL) {
-		fclose(f);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	size_t n = fread(text, 1, CONF_FILE_MAX + 1, f);
-	int rerr = ferror(f);
-	fclose(f);
-	if (rerr || n > CONF_FILE_MAX || memchr(text, '\0', n)) {
-		snprintf(err, errlen, "%s: %s", path, rerr ? "read error" : n > CONF_FILE_MAX ? "larger than 1 MiB" :
-										"contains a NUL byte");
-		free(text);
-		return rerr ? -EIO : n > CONF_FILE_MAX ? -EFBIG : -EINVAL;
-	}
-	text[n] = '\0';
-	*out = text;
-	return 0;
-}
-
 int daemon_central_compose(struct menjind *d, const char *local_text, char **out, char *err, size_t errlen)
 {
 	const struct bundle *b = daemon_bundle_composing(d);
@@ -606,7 +567,7 @@ int daemon_central_compose(struct menjind *d, const char *local_text, char **out
 	if (b == NULL)
 		return 0;   /* no bundle: the local text as it is */
 	if (local_text == NULL) {
-		if ((rc = read_local_file(d->conf_path, &file, err, errlen)) < 0)
+		if ((rc = conf_read_file(d->conf_path, &file, NULL, err, errlen)) < 0)
 			return rc;
 		local_text = file;
 	}

@@ -60,14 +60,6 @@ void daemon_config_sha256(const char *text, char out[65])
 	out[64] = '\0';
 }
 
-static void emit(struct menjind *d, int severity, const char *kind, const char *msg, const char *version)
-{
-	struct event ev = { .severity = severity, .kind = kind, .msg = msg };
-	event_param(&ev, "version", version);
-	if (events_emit(d->events, &ev) < 0)
-		log_warn("config", "event %s not recorded", kind);
-}
-
 static void timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct menjind *d = arg;
@@ -139,7 +131,7 @@ int daemon_config_confirm(struct menjind *d, const char *who, int64_t *version, 
 	snprintf(ver, sizeof(ver), "%lld", (long long)p.id);
 	snprintf(msg, sizeof(msg), "configuration version %s confirmed (%s)", ver, who);
 	log_info("config", "%s", msg);
-	emit(d, LOG_NOTICE, "config.confirm", msg, ver);
+	menjind_emit(d, LOG_NOTICE, "config.confirm", msg, "version", ver, NULL, NULL);
 	return 0;
 }
 
@@ -161,7 +153,7 @@ int daemon_config_rollback(struct menjind *d, char *err, size_t errlen)
 		/* Nothing to go back to: keep what runs and say so. */
 		snprintf(err, errlen, "version %s has no earlier version to go back to: it stays", ver);
 		store_config_set_state(d->store, p.id, STORE_CONFIG_STATE_CONFIRMED);
-		emit(d, LOG_ERR, "config.rollback", err, ver);
+		menjind_emit(d, LOG_ERR, "config.rollback", err, "version", ver, NULL, NULL);
 		return rc;
 	}
 	rfc3339_format(p.confirm_by, when);
@@ -175,7 +167,7 @@ int daemon_config_rollback(struct menjind *d, char *err, size_t errlen)
 	if (rc < 0) {
 		snprintf(msg, sizeof(msg), "version %s was not confirmed, and going back to version %lld failed: %s; "
 			 "trying again in %d s", ver, (long long)prev.id, err, DAEMON_CONFIG_RETRY_S);
-		emit(d, LOG_ERR, "config.rollback", msg, ver);
+		menjind_emit(d, LOG_ERR, "config.rollback", msg, "version", ver, NULL, NULL);
 		arm(d, DAEMON_CONFIG_RETRY_S);
 		return rc;
 	}

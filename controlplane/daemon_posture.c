@@ -43,18 +43,6 @@ static struct daemon_posture *glue_of(struct menjind *d)
 	return d->posture;
 }
 
-static void emit(struct menjind *d, int severity, const char *kind, const char *msg, const char *k1, const char *v1,
-		 const char *k2, const char *v2)
-{
-	struct event ev = { .severity = severity, .kind = kind, .msg = msg };
-	if (k1)
-		event_param(&ev, k1, v1);
-	if (k2)
-		event_param(&ev, k2, v2);
-	if (events_emit(d->events, &ev) < 0)
-		log_warn("posture", "event %s not recorded", kind);
-}
-
 static void emit_mac(struct menjind *d, int severity, const char *kind, const char *mac, const char *msg,
 		     const char *k1, const char *v1)
 {
@@ -141,11 +129,11 @@ static void on_file(void *ctx, const char *file, int rc, const char *msg)
 		g->files_applied++;
 		g->last_file = (int64_t)time(NULL);
 		snprintf(text, sizeof(text), "posture file %s applied (%u scans held)", file, posture_db_count(g->db));
-		emit(g->d, LOG_INFO, "posture.file", text, "file", file, "result", "applied");
+		menjind_emit(g->d, LOG_INFO, "posture.file", text, "file", file, "result", "applied");
 	} else {
 		g->files_rejected++;
 		snprintf(text, sizeof(text), "posture file %s refused: %s", file, msg ? msg : "");
-		emit(g->d, LOG_WARNING, "posture.file", text, "file", file, "result", "refused");
+		menjind_emit(g->d, LOG_WARNING, "posture.file", text, "file", file, "result", "refused");
 	}
 	/* After the callback returns: a pass of many files decides once. */
 	if (posture_db_generation(g->db) != g->decided_gen)
@@ -158,7 +146,7 @@ static void on_fetched(void *ctx, int rc, long http_status, const char *text)
 	if (rc < 0) {
 		char msg[400];
 		snprintf(msg, sizeof(msg), "posture download failed (HTTP %ld): %s", http_status, text ? text : "");
-		emit(g->d, LOG_WARNING, "posture.fetch", msg, "result", "failed", NULL, NULL);
+		menjind_emit(g->d, LOG_WARNING, "posture.fetch", msg, "result", "failed", NULL, NULL);
 	} else {
 		log_info("posture", "posture download: HTTP %ld %s", http_status, text && *text ? text : "(not modified)");
 	}

@@ -337,11 +337,7 @@ static void reload_failed(struct menjind *d, const char *what, const char *err)
 	char msg[512];
 	snprintf(msg, sizeof(msg), "802.1X: %s failed, the running 802.1X settings stay: %s", what, err);
 	log_err("dot1x", "%s", msg);
-	struct event ev = { .severity = LOG_ERR, .kind = "dot1x.reload", .msg = msg };
-	event_param(&ev, "result", "failed");
-	event_param(&ev, "error", err);
-	if (events_emit(d->events, &ev) < 0)
-		log_warn("dot1x", "dot1x.reload event not recorded");
+	menjind_emit(d, LOG_ERR, "dot1x.reload", msg, "result", "failed", "error", err);
 }
 
 void dot1x_reloaded(struct menjind *d)

@@ -48,6 +48,7 @@ struct rc_server {
 	struct event *ev_write;       /* armed while OpenSSL wants to write */
 	struct event *ev_fail;        /* the connection failed: handled from the loop */
 	const char *fail_why;
+	int64_t reopened_at;          /* a lost connection was opened again at once then */
 	uint8_t *wbuf;                /* packets waiting for the connection */
 	size_t wlen;
 	size_t rlen;                  /* bytes of a partly received packet */
@@ -608,21 +609,39 @@ static void on_tls_fail(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 
+	int64_t now = now_ms();
+	/* A connection that worked and then dropped (the server restarted,
+	 * closed an idle or a second connection) is opened again at once, and
+	 * what it carried is sent over the new one (RFC 6614 2.5 allows a
+	 * retransmission only on a new connection). Once per dead time: a
+	 * server that keeps dropping is marked dead like one that fails. */
+	bool reopen = s->tls_state == TLS_UP &&
+		      (s->reopened_at == 0 || now - s->reopened_at >= (int64_t)c->conf.dead_time_ms);
+
 	c->st.tls_failures++;
-	log_warn(CONCERN, "%s: RadSec connection %s; marked dead for %u ms", s->conf.name,
-		 s->fail_why ? s->fail_why : "failed", c->conf.dead_time_ms);
+	if (reopen)
+		log_warn(CONCERN, "%s: RadSec connection %s; opening a new one", s->conf.name,
+			 s->fail_why ? s->fail_why : "failed");
+	else
+		log_warn(CONCERN, "%s: RadSec connection %s; marked dead for %u ms", s->conf.name,
+			 s->fail_why ? s->fail_why : "failed", c->conf.dead_time_ms);
 	tls_close(s);
-	s->marked_dead = true;
-	s->dead_until = now_ms() + c->conf.dead_time_ms;
+	if (reopen) {
+		s->reopened_at = now;
+	} else {
+		s->marked_dead = true;
+		s->dead_until = now + c->conf.dead_time_ms;
+	}
 	for (unsigned id = 0; id < RADIUS_CLIENT_IDS; id++)
 		if (s->by_id[id])
 			carried[n++] = s->by_id[id];
 	for (unsigned i = 0; i < n; i++) {
 		struct radius_request *r = carried[i];
 		evtimer_del(r->timer);
-		r->tried |= 1u << s->index;
+		if (!reopen)
+			r->tried |= 1u << s->index;
 		id_release(r);
-		if (pick_server(c, r->svc, r->tried, now_ms()) >= 0)
+		if (!reopen && pick_server(c, r->svc, r->tried, now) >= 0)
 			c->st.failovers++;
 		dispatch(r, false);
 	}

@@ -181,6 +181,20 @@ void role_entry_format(const struct fpmsg_rule *e, char *out, size_t len)
 		 ports);
 }
 
+bool role_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n >= ROLE_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '-' || ch == '_' || ch == '.'))
+			return false;
+	}
+	return true;
+}
+
 void role_free(struct role *r)
 {
 	free(r->entries);

@@ -9,6 +9,7 @@
 #ifndef MENJIN_ROLES_H
 #define MENJIN_ROLES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "fpmsg.h"
@@ -45,6 +46,11 @@ int role_put_acl(struct nl_msg *msg, const struct role *r);
 
 /* "permit tcp to 10.10.0.0/16 port 80-80" */
 void role_entry_format(const struct fpmsg_rule *e, char *out, size_t len);
+
+/* A role name as the configuration spells it: 1..ROLE_NAME_MAX-1 letters,
+ * digits, '-', '_' or '.'. "" is not a name; callers for which "" means
+ * "no role" test for it themselves. */
+bool role_name_valid(const char *s);
 
 void role_free(struct role *r);
 

@@ -129,7 +129,7 @@ check "and the attempt is audited" \
 api device.override "{\"mac\":\"$PC2\",\"state\":\"admit\",\"role\":\"staff\",\"duration\":2,\"reason\":\"two seconds of grace\"}" >/dev/null
 check "a short override admits" wait_for 20 fp_state_is "$PC2" admitted
 check "and runs out: back to quarantine" wait_for 50 fp_state_is "$PC2" quarantined
-check "its expiry is an event" output_has '"kind":"override.expired"' api events '{"limit":1000}'
+check "its expiry is an event" wait_for 20 output_has '"kind":"override.expired"' api events '{"limit":1000}'
 
 # --- configuration ----------------------------------------------------------
 cp "$CONF" "$CP_DIR/good.conf"

@@ -847,8 +847,9 @@ static int glue_send_frame(void *arg, uint16_t port, const uint8_t *frame, size_
 	group_frames += group;
 	for (unsigned i = 0; i < 2; i++) {
 		struct supp *sp = &supps[i];
-		/* One segment: a group-addressed frame reaches every supplicant. */
-		if (group || memcmp(frame, sp->mac, 6) == 0) {
+		/* One segment: a group-addressed frame reaches every supplicant
+		 * the test switched on (glue_setup gave it an identity). */
+		if ((group && sp->identity) || memcmp(frame, sp->mac, 6) == 0) {
 			assert_true(sp->nq < SUPP_QUEUE);
 			memcpy(sp->q[sp->nq].b, frame, len);
 			sp->q[sp->nq++].len = len;
@@ -1598,8 +1599,10 @@ static void test_peer_radsec_eap_md5(void **state)
 	glue_run(a, acct_settled, 5000);
 	assert_true(acct_settled_a);
 	radius_client_get_stats(auth8021x_radius(a), &st);
-	assert_int_equal(st.tls_connects, 2);        /* one connection per service */
-	assert_int_equal(st.tls_failures, 0);
+	/* One connection per service, and one more for each that FreeRADIUS
+	 * dropped (it sometimes closes one of two fresh connections). */
+	assert_true(st.tls_connects >= 2);
+	assert_int_equal(st.tls_failures, st.tls_connects - 2);
 	peer_clean(a);
 	auth8021x_free(a);
 }
@@ -1777,6 +1780,7 @@ static struct tls_fake {
 	SSL *ssl;
 	bool up;
 	bool drop_after_first;     /* close the connection instead of answering */
+	unsigned drops_left;       /* with drop_after_first: 0 every time, else this many */
 	size_t rlen;
 	uint8_t rbuf[2 * RADIUS_MAX_LEN];
 	unsigned connections, handshakes, handshake_failures, received;
@@ -1836,6 +1840,9 @@ static void tls_fake_io(evutil_socket_t fd, short what, void *arg)
 			assert_int_equal(radius_verify_request(&msg, (const uint8_t *)"radsec", 6, true, &why), 0);
 			tf.received++;
 			if (tf.drop_after_first) {
+				/* the last planned drop: answer from now on */
+				if (tf.drops_left && --tf.drops_left == 0)
+					tf.drop_after_first = false;
 				tls_fake_close();
 				return;
 			}
@@ -2009,7 +2016,42 @@ static void test_radsec_client_not_trusted(void **state)
 	tls_fake_stop();
 }
 
-/* The connection drops with a request on it: that request fails over at once. */
+/* The server drops a connection that worked (a restart, an idle timeout):
+ * the request on it is answered over a new connection, with no failover
+ * and the server not marked dead. */
+static void test_radsec_connection_reopened(void **state)
+{
+	struct radius_client_conf conf;
+	struct radius_client_stats st;
+	(void)state;
+
+	tls_fake_start("server.pem");
+	tf.drop_after_first = true;
+	tf.drops_left = 1;
+	fake_start(&fakes[0], FAKE_ANSWER);
+	radius_client_conf_default(&conf);
+	conf.timeout_ms = 5000;
+	add_radsec_server(&conf, "client.pem", "");
+	add_server(&conf, RADIUS_SVC_AUTH, &fakes[0]);
+	struct radius_client *c = client(&conf);
+	send_access(c, "alice");
+	run_until(1, 2000);
+	assert_int_equal(res.n, 1);
+	assert_int_equal(res.status[0], 0);
+	assert_int_equal(tf.received, 2);
+	assert_int_equal(fakes[0].received, 0);
+	radius_client_get_stats(c, &st);
+	assert_int_equal(st.tls_connects, 2);
+	assert_int_equal(st.tls_failures, 1);
+	assert_int_equal(st.failovers, 0);
+	assert_true(radius_client_any_alive(c, RADIUS_SVC_AUTH));
+	radius_client_free(c);
+	tls_fake_stop();
+}
+
+/* The connection drops with a request on it: the request goes over a new
+ * connection at once; when that one drops too, the server is dead and the
+ * request fails over at once. */
 static void test_radsec_connection_lost(void **state)
 {
 	struct radius_client_conf conf;
@@ -2028,11 +2070,11 @@ static void test_radsec_connection_lost(void **state)
 	run_until(1, 2000);
 	assert_int_equal(res.n, 1);
 	assert_int_equal(res.status[0], 0);
-	assert_int_equal(tf.received, 1);
+	assert_int_equal(tf.received, 2);
 	assert_int_equal(fakes[0].received, 1);
 	radius_client_get_stats(c, &st);
-	assert_int_equal(st.tls_connects, 1);
-	assert_int_equal(st.tls_failures, 1);
+	assert_int_equal(st.tls_connects, 2);
+	assert_int_equal(st.tls_failures, 2);
 	radius_client_free(c);
 	tls_fake_stop();
 
@@ -2069,6 +2111,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_radsec_accept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_radsec_server_not_trusted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_radsec_client_not_trusted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_radsec_connection_reopened, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_radsec_connection_lost, setup, teardown),
 	};
 	const struct CMUnitTest peer_tests[] = {
