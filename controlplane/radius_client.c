@@ -648,10 +648,18 @@ static void on_tls_fail(evutil_socket_t fd, short what, void *arg)
 	drain(c, s->svc);
 }
 
+/* One packet per SSL_write, so one per TLS record: FreeRADIUS 3.2 takes a
+ * record holding several packets for one bad packet ("Received bad
+ * packet: Length 435 contents 87") and closes the connection. Packets
+ * queue up together while a connection opens (an accounting Start and
+ * Stop, say). */
 static void tls_flush(struct rc_server *s)
 {
 	while (s->wlen) {
-		int n = SSL_write(s->ssl, s->wbuf, (int)s->wlen);
+		size_t plen = s->wlen >= 4 ? (size_t)s->wbuf[2] << 8 | s->wbuf[3] : s->wlen;
+		if (plen == 0 || plen > s->wlen)
+			plen = s->wlen;   /* never: the queue holds whole encoded packets */
+		int n = SSL_write(s->ssl, s->wbuf, (int)plen);
 		if (n > 0) {
 			memmove(s->wbuf, s->wbuf + n, s->wlen - (size_t)n);
 			s->wlen -= (size_t)n;

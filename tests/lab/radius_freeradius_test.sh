@@ -266,6 +266,7 @@ check "... Calling-Station-Id in RFC 3580 form" grep -q 'Calling-Station-Id = "0
 check "... NAS-Port-Type Ethernet" grep -q "NAS-Port-Type = Ethernet" "$DETAIL"
 check "FreeRADIUS listened for RadSec (test_peer_radsec_eap_md5 went over it)" \
 	grep -q "proto tcp address 127.0.0.1 port $TLSPORT" "$WORK/radiusd.log"
+refute "FreeRADIUS read every RadSec packet (one per TLS record)" grep -q "Received bad packet" "$WORK/radiusd.log"
 check "FreeRADIUS saw no request without Message-Authenticator" \
 	bash -c "! grep -qi 'Message-Authenticator.*\\(missing\\|invalid\\)' '$WORK/radiusd.log'"
 
