@@ -123,19 +123,24 @@ static void ensure_override(struct daemon_bundle *bd, const struct bundle *b, co
 	bd->ov_set++;
 }
 
-/* prev's devices that b no longer lists go; b's are set (b NULL: dropped). */
-static void sync_devices(struct daemon_bundle *bd, const struct bundle *prev, const struct bundle *b)
+/* Overrides made from an earlier bundle that b no longer lists go (found
+ * in the store, so also those of a bundle applied just before menjind
+ * died); b's are set (b NULL: dropped). */
+static void sync_devices(struct daemon_bundle *bd, const struct bundle *b)
 {
-	size_t n;
+	size_t n, nold = 0;
 	uint8_t (*macs)[6] = sorted_macs(b, &n);
+	uint8_t (*old)[6] = NULL;
 	int64_t now = (int64_t)time(NULL);
 
 	bd->ov_set = bd->ov_kept = bd->ov_admin = bd->ov_failed = bd->ov_cleared = 0;
 	if (bd->d->devices == NULL)
 		goto out;
-	for (unsigned i = 0; prev && prev != b && i < prev->ndevices; i++)
-		if (macs == NULL || bsearch(prev->devices[i].mac, macs, n, 6, cmp_mac) == NULL)
-			clear_central(bd, prev->devices[i].mac);
+	if (store_override_macs_by_user(bd->d->store, BUNDLE_OVERRIDE_USER, &old, &nold) < 0)
+		log_warn("central", "overrides of earlier bundles could not be read; they stay until the next apply");
+	for (size_t i = 0; i < nold; i++)
+		if (macs == NULL || bsearch(old[i], macs, n, 6, cmp_mac) == NULL)
+			clear_central(bd, old[i]);
 	for (unsigned i = 0; b && i < b->ndevices; i++)
 		ensure_override(bd, b, &b->devices[i], now);
 	if (b && b->ndevices)
@@ -143,14 +148,15 @@ static void sync_devices(struct daemon_bundle *bd, const struct bundle *prev, co
 			 "administrator's override, %u failed, %u cleared", b->version, bd->ov_set, bd->ov_kept,
 			 bd->ov_admin, bd->ov_failed, bd->ov_cleared);
 out:
+	free(old);
 	free(macs);
 }
 
 /* ---- apply ------------------------------------------------------------------ */
 
-static void after_apply(struct daemon_bundle *bd, const struct bundle *prev, const struct bundle *b)
+static void after_apply(struct daemon_bundle *bd, const struct bundle *b)
 {
-	sync_devices(bd, prev, b);
+	sync_devices(bd, b);
 	daemon_central_bundle_changed(bd->d);   /* the blocklist as a static feed */
 }
 
@@ -191,7 +197,7 @@ static int apply_bundle(void *ctx, const struct bundle *b, bool from_disk, char 
 		bd->composing = prev;   /* the last good stays in force */
 		return rc;
 	}
-	after_apply(bd, prev, b);
+	after_apply(bd, b);
 	bundle_summary(b, summary, sizeof(summary));
 	char version[24], msg[384];
 	snprintf(version, sizeof(version), "%" PRIu64, b->version);
@@ -277,7 +283,7 @@ static void restart_cb(evutil_socket_t fd, short what, void *arg)
 		bd->composing = NULL;
 		if (reload_with(bd, "central bundle dropped", prev->nbaselines > 0, err, sizeof(err)) < 0)
 			log_err("central", "the local configuration is refused after dropping the bundle: %s", err);
-		after_apply(bd, prev, NULL);
+		after_apply(bd, NULL);
 		menjind_emit(d, LOG_NOTICE, "central.dropped", "central bundle dropped: the local roles and policy apply",
 			     NULL, NULL, NULL, NULL);
 	}
@@ -310,7 +316,7 @@ void daemon_bundle_start(struct menjind *d)
 {
 	struct daemon_bundle *bd = d->bundle;
 	if (bd && bd->composing)
-		sync_devices(bd, NULL, bd->composing);
+		sync_devices(bd, bd->composing);
 }
 
 void daemon_bundle_reload(struct menjind *d, const struct conf *old)

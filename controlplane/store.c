@@ -143,7 +143,7 @@ enum stmt {
 	ST_DEV_COUNTS, ST_NEXT_EXPIRY, ST_EXPIRED,
 	ST_IP_SEEN, ST_IP_TRIM, ST_IP_LIST,
 	ST_SESS_OPEN, ST_SESS_TOUCH, ST_SESS_CLOSE, ST_SESS_NEW,
-	ST_OVR_GET, ST_OVR_PUT, ST_OVR_DEL,
+	ST_OVR_GET, ST_OVR_PUT, ST_OVR_DEL, ST_OVR_BY_USER,
 	ST_POST_GET, ST_POST_PUT,
 	ST_EV_ADD, ST_EV_SINCE, ST_EV_LAST, ST_EV_PRUNE, ST_AUDIT_ADD,
 	ST_META_GET, ST_META_SET,
@@ -193,6 +193,7 @@ static const char *const stmt_sql[ST__MAX] = {
 	[ST_OVR_PUT] = "INSERT OR REPLACE INTO overrides (mac, state, role_id, role, reason, created, expires, uid, user) "
 		       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_OVR_DEL] = "DELETE FROM overrides WHERE mac = ?1",
+	[ST_OVR_BY_USER] = "SELECT mac FROM overrides WHERE user = ?1 ORDER BY mac",
 	[ST_POST_GET] = "SELECT status, scanned, failed, source FROM posture WHERE mac = ?1",
 	[ST_POST_PUT] = "INSERT OR REPLACE INTO posture (mac, status, scanned, failed, source) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_EV_ADD] = "INSERT INTO events (ts_ms, kind, mac, json) VALUES (?1, ?2, ?3, ?4)",
@@ -702,6 +703,40 @@ int store_override_get(struct store *s, const uint8_t mac[6], struct store_overr
 	if (rc == SQLITE_ROW)
 		return 0;
 	return rc == SQLITE_DONE ? -ENOENT : db_err(s, "override get");
+}
+
+int store_override_macs_by_user(struct store *s, const char *user, uint8_t (**macs)[6], size_t *n)
+{
+	sqlite3_stmt *st = prep(s, ST_OVR_BY_USER);
+	uint8_t (*out)[6] = NULL;
+	size_t cnt = 0, cap = 0;
+	int rc;
+
+	*macs = NULL;
+	*n = 0;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			uint8_t (*grown)[6] = realloc(out, ncap * sizeof(*out));
+			if (grown == NULL) {
+				sqlite3_reset(st);
+				free(out);
+				return -ENOMEM;
+			}
+			out = grown;
+			cap = ncap;
+		}
+		col_mac(st, 0, out[cnt++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(out);
+		return db_err(s, "overrides by user");
+	}
+	*macs = out;
+	*n = cnt;
+	return 0;
 }
 
 int store_override_put(struct store *s, const struct store_override *o)

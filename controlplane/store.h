@@ -120,6 +120,8 @@ int store_session_dhcp(struct store *s, const uint8_t mac[6], const char *ip, in
 int store_override_get(struct store *s, const uint8_t mac[6], struct store_override *o);
 int store_override_put(struct store *s, const struct store_override *o);
 int store_override_delete(struct store *s, const uint8_t mac[6]);
+/* The MACs of the overrides `user` made (e.g. "central"), malloc'ed. */
+int store_override_macs_by_user(struct store *s, const char *user, uint8_t (**macs)[6], size_t *n);
 
 /* posture */
 int store_posture_get(struct store *s, const uint8_t mac[6], struct store_posture *p);

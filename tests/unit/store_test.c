@@ -251,6 +251,28 @@ static void test_overrides_and_posture(void **state)
 	assert_int_equal(store_override_delete(fx->s, o.mac), 0);
 	assert_int_equal(store_override_get(fx->s, o.mac, &got), -ENOENT);
 
+	/* By who made them: a central bundle's, not the administrator's. */
+	static const char *const who[] = { "central", "alice", "central" };
+	for (unsigned i = 0; i < 3; i++) {
+		o.mac[5] = (uint8_t)(0x30 - i);
+		snprintf(o.user, sizeof(o.user), "%s", who[i]);
+		assert_int_equal(store_override_put(fx->s, &o), 0);
+	}
+	uint8_t (*macs)[6];
+	size_t n;
+	assert_int_equal(store_override_macs_by_user(fx->s, "central", &macs, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(macs[0][5], 0x2e);     /* in MAC order */
+	assert_int_equal(macs[1][5], 0x30);
+	free(macs);
+	assert_int_equal(store_override_macs_by_user(fx->s, "nobody", &macs, &n), 0);
+	assert_int_equal(n, 0);
+	free(macs);
+	for (unsigned i = 0; i < 3; i++) {
+		o.mac[5] = (uint8_t)(0x30 - i);
+		assert_int_equal(store_override_delete(fx->s, o.mac), 0);
+	}
+
 	struct store_posture p = { .status = POSTURE_NONCOMPLIANT, .scanned = 1234, .nfailed = 2 };
 	struct store_posture pg;
 	memcpy(p.mac, o.mac, 6);
