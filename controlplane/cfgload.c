@@ -23,11 +23,17 @@ void cfg_init_for_file(config_t *cfg, const char *file)
 
 int cfg_fail(struct cfg_loader *ld, const config_setting_t *s, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	int rc = cfg_vfail(ld, s, fmt, ap);
 	va_end(ap);
+	return rc;
+}
+
+int cfg_vfail(struct cfg_loader *ld, const config_setting_t *s, const char *fmt, va_list ap)
+{
+	char msg[512];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	int line = s ? (int)config_setting_source_line(s) : 0;
 	const char *file = s && config_setting_source_file(s) ? config_setting_source_file(s) : ld->file;
 	if (line > 0)

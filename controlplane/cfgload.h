@@ -6,6 +6,7 @@
 #define MENJIN_CFGLOAD_H
 
 #include <libconfig.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 struct cfg_loader {
@@ -20,6 +21,8 @@ void cfg_init_for_file(config_t *cfg, const char *file);
 /* Write "file:line: message" (line of `s` when known) and return -EINVAL. */
 int cfg_fail(struct cfg_loader *ld, const config_setting_t *s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+int cfg_vfail(struct cfg_loader *ld, const config_setting_t *s, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 /* A misspelt setting would silently not apply: refuse names not in `known`. */
 int cfg_check_members(struct cfg_loader *ld, const config_setting_t *g, const char *what,
 		      const char *const *known);

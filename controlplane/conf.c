@@ -32,18 +32,12 @@ struct loader {
 __attribute__((format(printf, 3, 4)))
 static int fail(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
 {
-	char msg[CONF_ERR_MAX];
+	struct cfg_loader cl = { .file = ld->file, .err = ld->err, .errlen = ld->errlen };
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	int rc = cfg_vfail(&cl, s, fmt, ap);
 	va_end(ap);
-	int line = s ? (int)config_setting_source_line(s) : 0;
-	const char *file = s && config_setting_source_file(s) ? config_setting_source_file(s) : ld->file;
-	if (line > 0)
-		snprintf(ld->err, ld->errlen, "%s:%d: %s", file, line, msg);
-	else
-		snprintf(ld->err, ld->errlen, "%s: %s", file, msg);
-	return -EINVAL;
+	return rc;
 }
 
 static const char *type_name(int t)

@@ -152,23 +152,7 @@ static int apply_versions(struct menjind *d, const struct conf *c, const char *l
 /* The local configuration file as it is now (conf_load's refusals). */
 static int read_local(struct menjind *d, char **text, char *err, size_t errlen)
 {
-	uint8_t *buf;
-	size_t len;
-	int rc = atomicfile_read(d->conf_path, CONF_FILE_MAX, &buf, &len);
-	*text = NULL;
-	if (rc == -EFBIG)
-		snprintf(err, errlen, "%s: larger than 1 MiB", d->conf_path);
-	else if (rc < 0)
-		snprintf(err, errlen, "%s: %s", d->conf_path, strerror(-rc));
-	if (rc < 0)
-		return rc;
-	if (strlen((char *)buf) != len) {
-		snprintf(err, errlen, "%s: contains a NUL byte", d->conf_path);
-		free(buf);
-		return -EINVAL;
-	}
-	*text = (char *)buf;
-	return 0;
+	return conf_read_file(d->conf_path, text, NULL, err, errlen);
 }
 
 /* Replace the configuration file with text, keeping its mode and owner. */

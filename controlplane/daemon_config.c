@@ -152,7 +152,8 @@ int daemon_config_rollback(struct menjind *d, char *err, size_t errlen)
 	if ((rc = store_config_previous(d->store, p.id, &prev)) < 0) {
 		/* Nothing to go back to: keep what runs and say so. */
 		snprintf(err, errlen, "version %s has no earlier version to go back to: it stays", ver);
-		store_config_set_state(d->store, p.id, STORE_CONFIG_STATE_CONFIRMED);
+		if (store_config_set_state(d->store, p.id, STORE_CONFIG_STATE_CONFIRMED) < 0)
+			log_err("config", "version %s: its state could not be stored", ver);
 		menjind_emit(d, LOG_ERR, "config.rollback", err, "version", ver, NULL, NULL);
 		return rc;
 	}
@@ -172,8 +173,8 @@ int daemon_config_rollback(struct menjind *d, char *err, size_t errlen)
 		return rc;
 	}
 	/* The same text as the newest version records nothing: settle it here. */
-	if (!res.recorded)
-		store_config_set_state(d->store, p.id, STORE_CONFIG_STATE_ROLLED_BACK);
+	if (!res.recorded && store_config_set_state(d->store, p.id, STORE_CONFIG_STATE_ROLLED_BACK) < 0)
+		log_err("config", "version %s rolled back, but its state could not be stored", ver);
 	if (d->confirm_ev)
 		evtimer_del(d->confirm_ev);
 	return 0;
